@@ -1,0 +1,12 @@
+DROP TABLE audit_events;
+DROP TABLE pcc_response_revisions;
+DROP TABLE pcc_responses;
+DROP TABLE action_updates;
+DROP TABLE actions;
+DROP TABLE item_responses;
+DROP TABLE force_responses;
+DROP TABLE items;
+DROP TABLE inspection_forces;
+DROP TABLE inspections;
+DROP TABLE policing_bodies;
+DROP TABLE forces;

@@ -1,0 +1,308 @@
+//! Builds the service: shared state, the per-request `Ctx`, routes, middleware. `main` and
+//! the tests both start Oversight through here.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{Compress, ErrorHandlers};
+use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpServer, dev::Payload, web};
+use chrono::NaiveDateTime;
+use futures_util::future::LocalBoxFuture;
+use tracing::Instrument;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::auth::jwt::Verifier;
+use crate::auth::policy;
+use crate::auth::{Principal, principal_from_request};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::graphql::OversightSchema;
+use crate::ops::Metrics;
+use crate::types::Date;
+
+/// Largest request body accepted (REST and GraphQL).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Where "now" comes from: the system clock, or a fixed time in tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(NaiveDateTime),
+}
+
+impl Clock {
+    pub fn now(&self) -> NaiveDateTime {
+        match self {
+            Clock::System => crate::types::now(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+}
+
+/// What every request shares.
+pub struct AppState {
+    pub db: Db,
+    pub verifier: Verifier,
+    pub config: Config,
+    pub clock: Clock,
+    pub schema: OversightSchema,
+    pub openapi_yaml: String,
+    pub metrics: Arc<Metrics>,
+    pub started: Instant,
+}
+
+impl AppState {
+    /// Connects, migrates and loads the reference data; fails with a message fit for an operator.
+    pub fn new(config: Config) -> Result<AppState, String> {
+        let verifier = Verifier::from_config(&config)?;
+        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        db.migrate()?;
+        Ok(AppState::with(config, db, verifier, Clock::System))
+    }
+
+    pub fn with(config: Config, db: Db, verifier: Verifier, clock: Clock) -> AppState {
+        AppState {
+            db,
+            verifier,
+            config,
+            clock,
+            schema: crate::graphql::schema(),
+            openapi_yaml: openapi_yaml(),
+            metrics: Arc::new(Metrics::default()),
+            started: Instant::now(),
+        }
+    }
+
+    /// The context of one request for this caller.
+    pub fn ctx(&self, principal: Principal) -> Ctx {
+        let now = self.clock.now();
+        Ctx {
+            db: self.db.clone(),
+            principal,
+            policy: policy::Context {
+                today: Date(now.date()),
+                public_read: self.config.public_read,
+            },
+            now,
+        }
+    }
+}
+
+/// One request's view: the database, the caller, and the moment the request is served at.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub principal: Principal,
+    pub policy: policy::Context,
+    pub now: NaiveDateTime,
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Ctx, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(ctx_of(req))
+    }
+}
+
+pub fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {
+    let principal = principal_from_request(req)?;
+    if let Some(sub) = &principal.sub {
+        tracing::Span::current().record("principal.sub", sub.as_str());
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    Ok(state.ctx(principal))
+}
+
+/// Every REST route under `/v1`, collected into the OpenAPI document as well.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        scope::scope("/v1")
+            .service(crate::forces::rest::list_forces)
+            .service(crate::forces::rest::get_force)
+            .service(crate::inspections::rest::list_inspections)
+            .service(crate::inspections::rest::create_inspection)
+            .service(crate::inspections::rest::get_inspection)
+            .service(crate::inspections::rest::patch_inspection)
+            .service(crate::items::rest::list_items)
+            .service(crate::items::rest::create_item)
+            .service(crate::items::rest::get_item)
+            .service(crate::items::rest::patch_item),
+    )
+    .service(crate::ops::healthz)
+    .service(crate::ops::readyz);
+}
+
+/// The OpenAPI 3.1 document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .split_for_parts();
+    api.info.title = "Oversight".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.description = Some(
+        "HMICFRS inspections, force responses, action plans and Section 55 PCC responses for the \
+         police forces of England and Wales. Errors are RFC 9457 problem+json."
+            .into(),
+    );
+    api.info.license = None;
+    api.info.contact = None;
+    let mut bearer = utoipa::openapi::security::HttpBuilder::new()
+        .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .build();
+    bearer.description = Some("A JWT from the forces' or national identity provider.".into());
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        utoipa::openapi::security::SecurityScheme::Http(bearer),
+    );
+    api.security = Some(vec![
+        utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
+        utoipa::openapi::security::SecurityRequirement::default(),
+    ]);
+    api
+}
+
+pub fn openapi_yaml() -> String {
+    openapi()
+        .to_yaml()
+        .unwrap_or_else(|e| format!("# cannot render OpenAPI: {e}\n"))
+}
+
+/// The actix application over shared state.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| crate::rest::extractor_error(e)))
+        .app_data(web::PathConfig::default().error_handler(|e, _| crate::rest::extractor_error(e)))
+        .configure(routes)
+        .split_for_parts();
+    app.service(
+        web::resource("/graphql")
+            .route(web::post().to(crate::graphql::post))
+            .route(web::get().to(crate::graphql::get)),
+    )
+    .route("/metrics", web::get().to(crate::ops::metrics))
+    .route("/openapi.yaml", web::get().to(crate::ops::openapi_yaml))
+    .route("/", web::get().to(crate::ops::index))
+    .wrap(ErrorHandlers::new().default_handler(crate::rest::problem_for_framework_errors))
+    .wrap(Compress::default())
+    .wrap_fn(observe)
+}
+
+/// Request id, span, access log and metrics around every request.
+fn observe<S, B>(
+    req: ServiceRequest,
+    srv: &S,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>
+where
+    S: actix_web::dev::Service<
+            ServiceRequest,
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    S::Future: 'static,
+    B: 'static,
+{
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request.id = %id,
+        http.method = %req.method(),
+        http.path = %req.path(),
+        principal.sub = tracing::field::Empty,
+    );
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let fut = {
+        let _enter = span.enter();
+        srv.call(req)
+    };
+    Box::pin(
+        async move {
+            let mut res = fut.await?;
+            let status = res.status();
+            let elapsed = started.elapsed();
+            if let Ok(value) = header::HeaderValue::from_str(&id) {
+                res.headers_mut()
+                    .insert(header::HeaderName::from_static("x-request-id"), value);
+            }
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into());
+            if let Some(m) = metrics {
+                m.observe(
+                    res.request().method().as_str(),
+                    &route,
+                    status.as_u16(),
+                    elapsed,
+                );
+            }
+            let duration_ms = elapsed.as_secs_f64() * 1000.0;
+            if status.is_server_error() {
+                tracing::error!(http.status = status.as_u16(), duration_ms, "request failed");
+            } else if status == StatusCode::NOT_FOUND || status.is_client_error() {
+                tracing::info!(
+                    http.status = status.as_u16(),
+                    duration_ms,
+                    "request refused"
+                );
+            } else {
+                tracing::info!(http.status = status.as_u16(), duration_ms, "request served");
+            }
+            Ok(res)
+        }
+        .instrument(span.clone()),
+    )
+}
+
+/// The id of the request being served.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+/// Starts serving on `listen` (port 0 picks a free one); returns the server and its address.
+pub fn serve(state: AppState, listen: &str) -> std::io::Result<(Server, std::net::SocketAddr)> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || app(state.clone()))
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_disconnect_timeout(std::time::Duration::from_secs(5))
+        .shutdown_timeout(20)
+        .bind(listen)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("no address bound"))?;
+    Ok((server.run(), addr))
+}

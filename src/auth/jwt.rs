@@ -1,0 +1,379 @@
+//! Token checking: the algorithm is pinned by configuration, never taken from the token;
+//! `exp`, `iss`, `aud` and `sub` are required and `nbf` is enforced when present.
+
+use std::path::Path;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::{Principal, Role};
+use crate::config::{Config, JwtAlgorithm, Secret};
+use crate::error::AppError;
+
+/// The claims Oversight reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub forces: Vec<String>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+}
+
+/// Checks tokens with the configured keys; with an HS256 secret it can also mint them.
+pub struct Verifier {
+    keys: Vec<DecodingKey>,
+    validation: Validation,
+    signing: Option<EncodingKey>,
+    algorithm: Algorithm,
+    issuer: String,
+    audience: String,
+}
+
+impl Verifier {
+    pub fn from_config(config: &Config) -> Result<Verifier, String> {
+        match config.jwt_algorithm {
+            JwtAlgorithm::Hs256 => {
+                let secret = match &config.jwt_secret {
+                    Some(s) => s.clone(),
+                    None if !config.is_postgres() => embedded_secret(config)?,
+                    None => {
+                        return Err("OVERSIGHT_JWT_SECRET is required with PostgreSQL \
+                                    (or set OVERSIGHT_JWT_ALGORITHM=RS256/ES256 and OVERSIGHT_JWT_PUBLIC_KEY)"
+                            .into());
+                    }
+                };
+                Verifier::hs256(&secret, &config.jwt_issuer, &config.jwt_audience)
+            }
+            alg @ (JwtAlgorithm::Rs256 | JwtAlgorithm::Es256) => {
+                let paths = config
+                    .jwt_public_key
+                    .as_deref()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                if paths.is_empty() {
+                    return Err(format!("OVERSIGHT_JWT_PUBLIC_KEY is required with {alg:?}"));
+                }
+                let mut pems = Vec::new();
+                for path in paths.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    pems.push(
+                        std::fs::read(path)
+                            .map_err(|e| format!("cannot read public key {path}: {e}"))?,
+                    );
+                }
+                Verifier::public_keys(alg, &pems, &config.jwt_issuer, &config.jwt_audience)
+            }
+        }
+    }
+
+    pub fn hs256(secret: &Secret, issuer: &str, audience: &str) -> Result<Verifier, String> {
+        let bytes = secret.expose().as_bytes();
+        let key = DecodingKey::from_secret(bytes).map_err(|e| format!("bad HS256 secret: {e}"))?;
+        let signing =
+            EncodingKey::from_secret(bytes).map_err(|e| format!("bad HS256 secret: {e}"))?;
+        Ok(Verifier::build(
+            Algorithm::HS256,
+            vec![key],
+            Some(signing),
+            issuer,
+            audience,
+        ))
+    }
+
+    /// RS256 or ES256 with one or more PEM public keys (more than one during a rotation).
+    pub fn public_keys(
+        alg: JwtAlgorithm,
+        pems: &[Vec<u8>],
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Verifier, String> {
+        let (algorithm, keys) = match alg {
+            JwtAlgorithm::Rs256 => (
+                Algorithm::RS256,
+                pems.iter()
+                    .map(|p| {
+                        DecodingKey::from_rsa_pem(p).map_err(|e| format!("bad RSA public key: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            JwtAlgorithm::Es256 => (
+                Algorithm::ES256,
+                pems.iter()
+                    .map(|p| {
+                        DecodingKey::from_ec_pem(p).map_err(|e| format!("bad EC public key: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            JwtAlgorithm::Hs256 => return Err("HS256 takes a secret, not a public key".into()),
+        };
+        Ok(Verifier::build(algorithm, keys, None, issuer, audience))
+    }
+
+    fn build(
+        algorithm: Algorithm,
+        keys: Vec<DecodingKey>,
+        signing: Option<EncodingKey>,
+        issuer: &str,
+        audience: &str,
+    ) -> Verifier {
+        let mut validation = Validation::new(algorithm);
+        validation.algorithms = vec![algorithm];
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Verifier {
+            keys,
+            validation,
+            signing,
+            algorithm,
+            issuer: issuer.into(),
+            audience: audience.into(),
+        }
+    }
+
+    /// Verifies a bearer token and turns it into a `Principal`.
+    pub fn verify(&self, token: &str) -> Result<Principal, AppError> {
+        let mut last = None;
+        for key in &self.keys {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => return Ok(principal_of(data.claims)),
+                Err(e) => last = Some(e),
+            }
+        }
+        let reason = match last.as_ref().map(|e| e.kind()) {
+            Some(jsonwebtoken::errors::ErrorKind::ExpiredSignature) => "the token has expired",
+            Some(jsonwebtoken::errors::ErrorKind::ImmatureSignature) => {
+                "the token is not valid yet"
+            }
+            Some(jsonwebtoken::errors::ErrorKind::InvalidAudience) => {
+                "the token is for another audience"
+            }
+            Some(jsonwebtoken::errors::ErrorKind::InvalidIssuer) => {
+                "the token is from another issuer"
+            }
+            Some(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm) => {
+                "the token's algorithm is not accepted"
+            }
+            Some(jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_)) => {
+                "the token lacks a required claim"
+            }
+            _ => "the token is not valid",
+        };
+        Err(AppError::Unauthenticated(reason.into()))
+    }
+
+    /// Mints a development token (HS256 only: the service never holds a private key).
+    pub fn mint(
+        &self,
+        sub: &str,
+        roles: &[Role],
+        forces: &[String],
+        ttl_secs: u64,
+    ) -> Result<String, String> {
+        let key = self
+            .signing
+            .as_ref()
+            .ok_or("tokens can only be minted with an HS256 secret; use your identity provider")?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: sub.into(),
+            roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+            forces: forces.to_vec(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl_secs,
+            nbf: Some(now),
+            iat: Some(now),
+        };
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key).map_err(|e| e.to_string())
+    }
+}
+
+fn principal_of(claims: Claims) -> Principal {
+    let mut roles: Vec<Role> = Vec::new();
+    for r in &claims.roles {
+        match Role::parse(r) {
+            Some(role) if !roles.contains(&role) => roles.push(role),
+            Some(_) => {}
+            // Roles of other applications may share the identity provider: ignore them.
+            None => tracing::debug!(token.role = %r, "ignoring unknown role"),
+        }
+    }
+    let mut forces: Vec<String> = Vec::new();
+    for f in claims.forces {
+        if !forces.contains(&f) {
+            forces.push(f);
+        }
+    }
+    Principal {
+        sub: Some(claims.sub),
+        roles,
+        forces,
+    }
+}
+
+/// The HS256 secret of embedded mode: read from, or generated into, the database's directory.
+fn embedded_secret(config: &Config) -> Result<Secret, String> {
+    let dir = config
+        .data_dir()
+        .ok_or("no data directory for an embedded secret")?;
+    let path = dir.join("jwt-secret");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.trim();
+        if text.len() >= 32 {
+            return Ok(Secret::new(text));
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a secret: {e}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &secret)?;
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
+
+    fn verifier() -> Verifier {
+        Verifier::hs256(&Secret::new(SECRET), "oversight", "oversight").unwrap()
+    }
+
+    fn token_with(claims: serde_json::Value, alg: Algorithm, secret: &str) -> String {
+        jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn claims(exp_offset: i64) -> serde_json::Value {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        serde_json::json!({"sub": "u1", "roles": ["force_editor", "someone_elses_role"], "forces": ["norfolk", "suffolk"],
+            "iss": "oversight", "aud": "oversight", "exp": now + exp_offset})
+    }
+
+    #[test]
+    fn a_valid_token_yields_its_roles_and_forces() {
+        let p = verifier()
+            .verify(&token_with(claims(3600), Algorithm::HS256, SECRET))
+            .unwrap();
+        assert_eq!(p.sub.as_deref(), Some("u1"));
+        assert_eq!(p.roles, vec![Role::ForceEditor]);
+        assert!(p.acts_for("norfolk") && p.acts_for("suffolk") && !p.acts_for("kent"));
+    }
+
+    #[test]
+    fn minted_tokens_verify() {
+        let v = verifier();
+        let t = v.mint("dev", &[Role::Admin], &[], 60).unwrap();
+        assert!(v.verify(&t).unwrap().has(Role::Admin));
+    }
+
+    #[test]
+    fn an_expired_token_is_refused() {
+        assert!(
+            verifier()
+                .verify(&token_with(claims(-3600), Algorithm::HS256, SECRET))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let mut c = claims(7200);
+        c["nbf"] = serde_json::json!(jsonwebtoken::get_current_timestamp() + 3600);
+        assert!(
+            verifier()
+                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_token_for_another_audience_or_issuer_is_refused() {
+        let mut c = claims(3600);
+        c["aud"] = serde_json::json!("elsewhere");
+        assert!(
+            verifier()
+                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .is_err()
+        );
+        let mut c = claims(3600);
+        c["iss"] = serde_json::json!("elsewhere");
+        assert!(
+            verifier()
+                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_refused() {
+        let t = token_with(
+            claims(3600),
+            Algorithm::HS256,
+            "another-secret-another-secret-another",
+        );
+        assert!(verifier().verify(&t).is_err());
+    }
+
+    #[test]
+    fn a_token_without_exp_is_refused() {
+        let mut c = claims(3600);
+        c.as_object_mut().unwrap().remove("exp");
+        assert!(
+            verifier()
+                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body = URL_SAFE_NO_PAD.encode(claims(3600).to_string());
+        assert!(verifier().verify(&format!("{header}.{body}.")).is_err());
+        assert!(verifier().verify(&format!("{header}.{body}")).is_err());
+    }
+
+    #[test]
+    fn an_algorithm_other_than_the_configured_one_is_refused() {
+        // HS512 with the right secret: still refused, the algorithm is pinned.
+        let t = token_with(claims(3600), Algorithm::HS512, SECRET);
+        assert!(verifier().verify(&t).is_err());
+    }
+}

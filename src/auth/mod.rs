@@ -1,0 +1,109 @@
+//! Who is calling: token checking (`jwt`), the `Principal` it yields, the actix extractors,
+//! and `policy`, which holds every access rule.
+
+pub mod jwt;
+pub mod policy;
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+crate::text_enum! {
+    /// A role a token may carry.
+    Role {
+        ForceViewer => "force_viewer",
+        ForceEditor => "force_editor",
+        OpccEditor => "opcc_editor",
+        Analyst => "analyst",
+        Inspectorate => "inspectorate",
+        Admin => "admin",
+    }
+}
+
+/// The caller: a verified token's subject, roles and forces, or an anonymous caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Principal {
+    pub sub: Option<String>,
+    pub roles: Vec<Role>,
+    pub forces: Vec<String>,
+}
+
+impl Principal {
+    pub fn anonymous() -> Principal {
+        Principal::default()
+    }
+
+    pub fn new(sub: &str, roles: &[Role], forces: &[&str]) -> Principal {
+        Principal {
+            sub: Some(sub.to_string()),
+            roles: roles.to_vec(),
+            forces: forces.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.sub.is_none()
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn has_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has(*r))
+    }
+
+    /// Whether the token names this force.
+    pub fn acts_for(&self, force: &str) -> bool {
+        self.forces.iter().any(|f| f == force)
+    }
+
+    /// The name written in audit events.
+    pub fn actor(&self) -> String {
+        self.sub.clone().unwrap_or_else(|| "anonymous".into())
+    }
+}
+
+/// Resolves the caller from the `Authorization` header: anonymous when there is none, an
+/// error (401) when there is one that does not verify.
+pub fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> {
+    if let Some(p) = req.extensions().get::<Principal>() {
+        return Ok(p.clone());
+    }
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Principal::anonymous());
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let value = value.to_str().map_err(|_| {
+        AppError::Unauthenticated("the Authorization header is not readable".into())
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let principal = state.verifier.verify(token)?;
+    req.extensions_mut().insert(principal.clone());
+    Ok(principal)
+}
+
+/// Extractor for a caller who may be anonymous; an invalid token is still an error.
+pub struct MaybePrincipal(pub Principal);
+
+impl FromRequest for MaybePrincipal {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(principal_from_request(req).map(MaybePrincipal))
+    }
+}

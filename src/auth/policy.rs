@@ -1,0 +1,368 @@
+//! Every access rule of Oversight, in one place. REST handlers and GraphQL resolvers never
+//! decide access: the service functions ask this module, which answers in the contract's
+//! terms — `404` for whatever the caller may not read (so ids cannot be probed), `403` for
+//! a caller who may read a thing but not make the change, `401` for an anonymous write.
+
+use super::{Principal, Role};
+use crate::error::AppError;
+use crate::types::Date;
+
+/// How far a piece of a force's own work has gone, which decides who outside the force
+/// reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Work in progress: the force (and admin) only.
+    Draft,
+    /// Submitted to HMICFRS: also analysts and the inspectorate.
+    Submitted,
+    /// Published: everyone, anonymous callers included when public reading is on.
+    Published,
+}
+
+/// What a caller may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Create or change inspections and their items.
+    ManageInspections,
+    /// Create or change forces and their governance.
+    ManageForces,
+    /// The chief constable's overall response.
+    EditForceResponse { force: &'a str },
+    /// Acceptance and narrative of an item response; the item's addressees decide whose.
+    EditItemResponse {
+        force: &'a str,
+        to_chief_constable: bool,
+        to_policing_body: bool,
+    },
+    /// The HMICFRS status of an item response.
+    SetHmicfrsStatus { force: &'a str },
+    /// The PCC response, its checklist and its publication.
+    EditPccResponse { force: &'a str },
+    /// Cross-force figures and exports.
+    ReadAnalytics,
+    /// The audit trail of one force, or of everything (`None`).
+    ReadAudit { force: Option<&'a str> },
+}
+
+/// Per-request facts the rules need besides the principal.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub today: Date,
+    pub public_read: bool,
+}
+
+const FORCE_ROLES: [Role; 3] = [Role::ForceViewer, Role::ForceEditor, Role::OpccEditor];
+const NATIONAL_READERS: [Role; 3] = [Role::Analyst, Role::Inspectorate, Role::Admin];
+
+/// Whether the caller is one of the force's own people (any force role, token naming it).
+pub fn is_member(p: &Principal, force: &str) -> bool {
+    p.acts_for(force) && p.has_any(&FORCE_ROLES)
+}
+
+/// Anonymous callers read public things only when the operator allows it.
+pub fn require_public_read(p: &Principal, ctx: &Context) -> Result<(), AppError> {
+    if p.is_anonymous() && !ctx.public_read {
+        return Err(AppError::Unauthenticated(
+            "this service needs a bearer token".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An inspection is readable once published; before that (under embargo) only by the
+/// inspectorate and admin.
+pub fn can_read_inspection(p: &Principal, ctx: &Context, published_on: Date) -> bool {
+    if p.has_any(&[Role::Inspectorate, Role::Admin]) {
+        return true;
+    }
+    if p.is_anonymous() && !ctx.public_read {
+        return false;
+    }
+    published_on <= ctx.today
+}
+
+/// Whether the embargo hides inspections published after `today` from this caller (for
+/// list queries, which filter in SQL).
+pub fn sees_embargoed(p: &Principal) -> bool {
+    p.has_any(&[Role::Inspectorate, Role::Admin])
+}
+
+pub fn require_read_inspection(
+    p: &Principal,
+    ctx: &Context,
+    published_on: Date,
+) -> Result<(), AppError> {
+    require_public_read(p, ctx)?;
+    if can_read_inspection(p, ctx, published_on) {
+        Ok(())
+    } else {
+        Err(AppError::not_found("no such inspection"))
+    }
+}
+
+/// Whether the caller reads a force's work at this stage.
+pub fn can_read_force_work(p: &Principal, ctx: &Context, force: &str, stage: Stage) -> bool {
+    if p.has(Role::Admin) || is_member(p, force) {
+        return true;
+    }
+    match stage {
+        Stage::Draft => false,
+        Stage::Submitted => p.has_any(&NATIONAL_READERS),
+        Stage::Published => !p.is_anonymous() || ctx.public_read,
+    }
+}
+
+pub fn require_read_force_work(
+    p: &Principal,
+    ctx: &Context,
+    force: &str,
+    stage: Stage,
+    what: &str,
+) -> Result<(), AppError> {
+    if can_read_force_work(p, ctx, force, stage) {
+        Ok(())
+    } else {
+        Err(AppError::not_found(format!("no such {what}")))
+    }
+}
+
+/// Whether a force-scoped list (worklist, audit) may be read at all: the force's people,
+/// national readers, and admin.
+pub fn can_read_force_lists(p: &Principal, force: &str) -> bool {
+    is_member(p, force) || p.has_any(&NATIONAL_READERS)
+}
+
+/// Decides a change. Call it after the target has been found readable (else `404`).
+pub fn require(p: &Principal, action: Action<'_>) -> Result<(), AppError> {
+    if p.is_anonymous() {
+        return Err(AppError::Unauthenticated(
+            "this change needs a bearer token".into(),
+        ));
+    }
+    let editor_for = |role: Role, force: &str| p.has(role) && p.acts_for(force);
+    let allowed = match action {
+        Action::ManageInspections => p.has_any(&[Role::Inspectorate, Role::Admin]),
+        Action::ManageForces => p.has(Role::Admin),
+        Action::EditForceResponse { force } => editor_for(Role::ForceEditor, force),
+        Action::EditItemResponse {
+            force,
+            to_chief_constable,
+            to_policing_body,
+        } => {
+            (to_chief_constable && editor_for(Role::ForceEditor, force))
+                || (to_policing_body && editor_for(Role::OpccEditor, force))
+        }
+        Action::SetHmicfrsStatus { .. } => p.has_any(&[Role::Inspectorate, Role::Admin]),
+        Action::EditPccResponse { force } => editor_for(Role::OpccEditor, force),
+        Action::ReadAnalytics => p.has_any(&NATIONAL_READERS),
+        Action::ReadAudit { force: None } => p.has(Role::Admin),
+        Action::ReadAudit { force: Some(force) } => p.has(Role::Admin) || is_member(p, force),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(forbidden_reason(action)))
+    }
+}
+
+/// Reads that are not about one force's records (analytics, the whole audit trail) answer
+/// `401` anonymously and `403` to a signed-in caller without the role.
+pub fn require_read(p: &Principal, action: Action<'_>) -> Result<(), AppError> {
+    require(p, action)
+}
+
+fn forbidden_reason(action: Action<'_>) -> String {
+    match action {
+        Action::ManageInspections => {
+            "only the inspectorate publishes and changes inspections".into()
+        }
+        Action::ManageForces => "only an administrator changes forces and governance".into(),
+        Action::EditForceResponse { force } => {
+            format!("only a force_editor of {force} writes the chief constable's response")
+        }
+        Action::EditItemResponse {
+            force,
+            to_chief_constable,
+            to_policing_body,
+        } => match (to_chief_constable, to_policing_body) {
+            (true, true) => {
+                format!("only a force_editor or opcc_editor of {force} answers this item")
+            }
+            (false, true) => format!(
+                "this item is addressed to the policing body: only an opcc_editor of {force} answers it"
+            ),
+            _ => format!("only a force_editor of {force} answers this item"),
+        },
+        Action::SetHmicfrsStatus { .. } => "only the inspectorate sets the HMICFRS status".into(),
+        Action::EditPccResponse { force } => {
+            format!("only an opcc_editor of {force} writes the PCC response")
+        }
+        Action::ReadAnalytics => "analytics are for analysts, the inspectorate and admin".into(),
+        Action::ReadAudit { .. } => {
+            "the audit trail is for admin and the force's own people".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            today: Date::parse("2025-06-01").unwrap(),
+            public_read: true,
+        }
+    }
+
+    fn p(roles: &[Role], forces: &[&str]) -> Principal {
+        Principal::new("t", roles, forces)
+    }
+
+    #[test]
+    fn embargoed_inspections_are_for_the_inspectorate_and_admin() {
+        let ahead = Date::parse("2025-06-02").unwrap();
+        let today = Date::parse("2025-06-01").unwrap();
+        assert!(can_read_inspection(
+            &p(&[Role::Inspectorate], &[]),
+            &ctx(),
+            ahead
+        ));
+        assert!(can_read_inspection(&p(&[Role::Admin], &[]), &ctx(), ahead));
+        for role in [
+            Role::Analyst,
+            Role::ForceEditor,
+            Role::ForceViewer,
+            Role::OpccEditor,
+        ] {
+            assert!(!can_read_inspection(
+                &p(&[role], &["norfolk"]),
+                &ctx(),
+                ahead
+            ));
+            assert!(can_read_inspection(
+                &p(&[role], &["norfolk"]),
+                &ctx(),
+                today
+            ));
+        }
+        assert!(!can_read_inspection(&Principal::anonymous(), &ctx(), ahead));
+        assert!(can_read_inspection(&Principal::anonymous(), &ctx(), today));
+        let private = Context {
+            public_read: false,
+            ..ctx()
+        };
+        assert!(!can_read_inspection(
+            &Principal::anonymous(),
+            &private,
+            today
+        ));
+    }
+
+    #[test]
+    fn drafts_are_for_the_force_and_admin_only() {
+        let c = ctx();
+        assert!(can_read_force_work(
+            &p(&[Role::ForceViewer], &["norfolk"]),
+            &c,
+            "norfolk",
+            Stage::Draft
+        ));
+        assert!(!can_read_force_work(
+            &p(&[Role::ForceViewer], &["suffolk"]),
+            &c,
+            "norfolk",
+            Stage::Draft
+        ));
+        assert!(can_read_force_work(
+            &p(&[Role::Admin], &[]),
+            &c,
+            "norfolk",
+            Stage::Draft
+        ));
+        assert!(!can_read_force_work(
+            &p(&[Role::Analyst], &[]),
+            &c,
+            "norfolk",
+            Stage::Draft
+        ));
+        assert!(can_read_force_work(
+            &p(&[Role::Analyst], &[]),
+            &c,
+            "norfolk",
+            Stage::Submitted
+        ));
+        assert!(!can_read_force_work(
+            &Principal::anonymous(),
+            &c,
+            "norfolk",
+            Stage::Submitted
+        ));
+        assert!(can_read_force_work(
+            &Principal::anonymous(),
+            &c,
+            "norfolk",
+            Stage::Published
+        ));
+        // A token naming the force but carrying no force role is not one of its people.
+        assert!(!can_read_force_work(
+            &p(&[Role::Analyst], &["norfolk"]),
+            &c,
+            "norfolk",
+            Stage::Draft
+        ));
+    }
+
+    #[test]
+    fn a_joint_token_acts_for_both_forces() {
+        let joint = p(&[Role::ForceEditor], &["norfolk", "suffolk"]);
+        assert!(require(&joint, Action::EditForceResponse { force: "norfolk" }).is_ok());
+        assert!(require(&joint, Action::EditForceResponse { force: "suffolk" }).is_ok());
+        assert!(require(&joint, Action::EditForceResponse { force: "kent" }).is_err());
+    }
+
+    #[test]
+    fn each_write_belongs_to_one_role() {
+        let editor = p(&[Role::ForceEditor], &["norfolk"]);
+        let opcc = p(&[Role::OpccEditor], &["norfolk"]);
+        let viewer = p(&[Role::ForceViewer], &["norfolk"]);
+        let inspectorate = p(&[Role::Inspectorate], &[]);
+        let admin = p(&[Role::Admin], &[]);
+        let f = "norfolk";
+        assert!(require(&editor, Action::EditForceResponse { force: f }).is_ok());
+        assert!(require(&opcc, Action::EditForceResponse { force: f }).is_err());
+        assert!(require(&viewer, Action::EditForceResponse { force: f }).is_err());
+        assert!(require(&admin, Action::EditForceResponse { force: f }).is_err());
+        assert!(require(&opcc, Action::EditPccResponse { force: f }).is_ok());
+        assert!(require(&editor, Action::EditPccResponse { force: f }).is_err());
+        assert!(require(&editor, Action::SetHmicfrsStatus { force: f }).is_err());
+        assert!(require(&inspectorate, Action::SetHmicfrsStatus { force: f }).is_ok());
+        assert!(require(&inspectorate, Action::ManageInspections).is_ok());
+        assert!(require(&admin, Action::ManageInspections).is_ok());
+        assert!(require(&editor, Action::ManageInspections).is_err());
+        assert!(require(&admin, Action::ManageForces).is_ok());
+        assert!(require(&inspectorate, Action::ManageForces).is_err());
+        let to_cc = Action::EditItemResponse {
+            force: f,
+            to_chief_constable: true,
+            to_policing_body: false,
+        };
+        let to_body = Action::EditItemResponse {
+            force: f,
+            to_chief_constable: false,
+            to_policing_body: true,
+        };
+        assert!(require(&editor, to_cc).is_ok());
+        assert!(require(&opcc, to_cc).is_err());
+        assert!(require(&opcc, to_body).is_ok());
+        assert!(require(&editor, to_body).is_err());
+    }
+
+    #[test]
+    fn anonymous_writes_are_unauthenticated_and_weak_roles_forbidden() {
+        let anon = require(&Principal::anonymous(), Action::ManageInspections).unwrap_err();
+        assert_eq!(anon.code(), "unauthenticated");
+        let weak = require(&p(&[Role::Analyst], &[]), Action::ManageInspections).unwrap_err();
+        assert_eq!(weak.code(), "forbidden");
+    }
+}

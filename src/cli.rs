@@ -1,0 +1,223 @@
+//! The command line: `serve` (the default), `migrate`, `seed`, `token`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{AppState, serve};
+use crate::auth::Role;
+use crate::auth::jwt::Verifier;
+use crate::config::{Config, LogFormat};
+use crate::db::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "oversight",
+    version,
+    about = "HMICFRS inspections, force responses and Section 55 PCC responses"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the REST and GraphQL API (the default).
+    Serve,
+    /// Apply pending migrations and load the reference forces, then exit.
+    Migrate,
+    /// Load a data set.
+    Seed {
+        #[command(subcommand)]
+        set: SeedSet,
+    },
+    /// Mint a development token with the configured HS256 secret.
+    Token {
+        /// Subject (who the token is for).
+        #[arg(long)]
+        sub: String,
+        /// Role (repeatable): force_viewer, force_editor, opcc_editor, analyst, inspectorate, admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Force the token acts for (repeatable).
+        #[arg(long = "force")]
+        forces: Vec<String>,
+        /// Lifetime, e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SeedSet {
+    /// The published Norfolk response to the organised immigration crime inspection.
+    Demo,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run_serve(cli.config),
+        Command::Migrate => run_migrate(&cli.config),
+        Command::Seed { set: SeedSet::Demo } => run_seed_demo(cli.config),
+        Command::Token {
+            sub,
+            roles,
+            forces,
+            ttl,
+        } => run_token(&cli.config, &sub, &roles, &forces, &ttl),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("oversight: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn run_migrate(config: &Config) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 2)?;
+    db.migrate()?;
+    println!("migrations applied; reference forces present");
+    Ok(())
+}
+
+fn run_seed_demo(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let state = AppState::new(config)?;
+        let loaded = crate::demo::load(&state)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?;
+        println!(
+            "{}",
+            if loaded {
+                "demo data loaded"
+            } else {
+                "demo data already present"
+            }
+        );
+        Ok(())
+    })
+}
+
+fn run_serve(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let started = std::time::Instant::now();
+        let listen = config.listen.clone();
+        let embedded = !config.is_postgres();
+        let load_demo = config.load_demo();
+        let database = redact_url(&config.database_url);
+        let state = AppState::new(config)?;
+        if load_demo {
+            match crate::demo::load(&state).await {
+                Ok(true) => tracing::info!("demo data loaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "demo data not loaded"),
+            }
+        }
+        let (server, addr) = serve(state, &listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        tracing::info!(listen = %addr, database = %database, startup_ms = started.elapsed().as_millis() as u64, "serving");
+        println!("Oversight is serving on http://{addr} ({database})");
+        println!("  REST:     http://{addr}/v1/forces");
+        println!("  GraphiQL: http://{addr}/graphql");
+        println!("  OpenAPI:  http://{addr}/openapi.yaml");
+        if embedded {
+            println!("  A token:  cargo run -- token --sub me --role admin   (then: curl -H \"Authorization: Bearer $TOKEN\" …)");
+        }
+        server.await.map_err(|e| format!("server: {e}"))
+    })
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn run_token(
+    config: &Config,
+    sub: &str,
+    roles: &[String],
+    forces: &[String],
+    ttl: &str,
+) -> Result<(), String> {
+    let roles = roles
+        .iter()
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| format!("unknown role {r:?}; one of {}", Role::expected()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ttl = parse_ttl(ttl)?;
+    let verifier = Verifier::from_config(config)?;
+    let token = verifier.mint(sub, &roles, forces, ttl)?;
+    println!("{token}");
+    Ok(())
+}
+
+/// `90s`, `30m`, `1h`, `7d`, or plain seconds.
+pub fn parse_ttl(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("bad --ttl {s:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("bad --ttl {s:?}: use s, m, h or d")),
+    };
+    if secs == 0 {
+        return Err("--ttl must be positive".into());
+    }
+    Ok(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls() {
+        assert_eq!(parse_ttl("1h"), Ok(3600));
+        assert_eq!(parse_ttl("90"), Ok(90));
+        assert_eq!(parse_ttl("7d"), Ok(604_800));
+        assert!(parse_ttl("1y").is_err());
+        assert!(parse_ttl("0").is_err());
+    }
+
+    #[test]
+    fn database_passwords_are_not_printed() {
+        assert_eq!(
+            redact_url("postgres://u:secret@db/x"),
+            "postgres://***@db/x"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/oversight.db"),
+            "sqlite://data/oversight.db"
+        );
+    }
+}

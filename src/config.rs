@@ -1,0 +1,192 @@
+//! Typed configuration, read from the environment (and the matching flags) by clap.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/oversight.db";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JwtAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "ES256")]
+    Es256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.len() < 32 {
+            return Err("an HS256 secret must be at least 32 bytes".into());
+        }
+        Ok(Secret(s.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "OVERSIGHT_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: String,
+
+    /// The one token algorithm accepted.
+    #[arg(
+        long,
+        env = "OVERSIGHT_JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 secret (at least 32 bytes). Generated into the database's directory in embedded
+    /// SQLite mode when not given.
+    #[arg(
+        long,
+        env = "OVERSIGHT_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<Secret>,
+
+    /// Path of a PEM public key for RS256/ES256; several paths separated by commas are all
+    /// accepted (key rotation).
+    #[arg(long, env = "OVERSIGHT_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<String>,
+
+    /// Required `iss`.
+    #[arg(
+        long,
+        env = "OVERSIGHT_JWT_ISSUER",
+        default_value = "oversight",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// Required `aud`.
+    #[arg(
+        long,
+        env = "OVERSIGHT_JWT_AUDIENCE",
+        default_value = "oversight",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Whether anonymous callers read published documents.
+    #[arg(long, env = "OVERSIGHT_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub public_read: bool,
+
+    /// Requests per second per token (per address for anonymous callers); 0 turns it off.
+    #[arg(
+        long,
+        env = "OVERSIGHT_RATE_LIMIT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub rate_limit: u32,
+
+    /// Load the demo data into a new database (default: only with the default DATABASE_URL).
+    #[arg(long, env = "OVERSIGHT_DEMO", action = clap::ArgAction::Set, global = true)]
+    pub demo: Option<bool>,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "OVERSIGHT_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Database connections per instance.
+    #[arg(
+        long,
+        env = "OVERSIGHT_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_pool_size: u32,
+}
+
+impl Config {
+    /// The configuration of an embedded test or development instance.
+    pub fn for_tests(database_url: &str, secret: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            listen: "127.0.0.1:0".into(),
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_secret: Some(Secret::new(secret)),
+            jwt_public_key: None,
+            jwt_issuer: "oversight".into(),
+            jwt_audience: "oversight".into(),
+            public_read: true,
+            rate_limit: 0,
+            demo: Some(false),
+            log_format: LogFormat::Text,
+            db_pool_size: 4,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://")
+    }
+
+    /// Whether demo data goes into a new database.
+    pub fn load_demo(&self) -> bool {
+        self.demo
+            .unwrap_or(self.database_url == DEFAULT_DATABASE_URL)
+    }
+
+    /// Directory of the SQLite file, where embedded mode keeps its generated secret.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        let path = self.database_url.strip_prefix("sqlite://")?;
+        let dir = PathBuf::from(path)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        Some(if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        })
+    }
+}

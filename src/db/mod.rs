@@ -1,0 +1,252 @@
+//! The database: one connection type over SQLite and PostgreSQL, the r2d2 pool, migrations
+//! and the `Db` handle that runs blocking Diesel work off the async workers.
+
+pub mod schema;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Key of the PostgreSQL advisory lock that serialises migrations and reference data loads
+/// across instances starting together.
+const MIGRATION_LOCK_KEY: i64 = 0x0f5e_5163_7400;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres(url.to_string()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path == ":memory:" {
+                return Err(
+                    "sqlite:// needs a file path (an in-memory database cannot be pooled)".into(),
+                );
+            }
+            Ok(Backend::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(format!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            ))
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Backend::Postgres(_))
+    }
+}
+
+/// Error of opening a connection, with the real cause kept (the derived `establish` of a
+/// MultiConnection would hide it).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Opens connections for r2d2, choosing the backend from the URL scheme.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl Manager {
+    pub fn new(backend: Backend) -> Self {
+        Manager { backend }
+    }
+
+    pub fn connect(&self) -> Result<DbConn, ConnectError> {
+        match &self.backend {
+            Backend::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                )?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        Manager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(ConnectError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The shared database handle: a pool and the backend it talks to.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Arc<Backend>,
+}
+
+impl Db {
+    /// Builds the pool. SQLite gets its directory created and WAL switched on once, before
+    /// any pooled connection exists.
+    pub fn connect(url: &str, max_size: u32) -> Result<Db, String> {
+        let backend = Backend::from_url(url)?;
+        if let Backend::Sqlite(path) = &backend {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let mut conn = Manager::new(backend.clone())
+                .connect()
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| format!("cannot switch {} to WAL: {e}", path.display()))?;
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(3))
+            .test_on_check_out(false)
+            .build_unchecked(Manager::new(backend.clone()));
+        Ok(Db {
+            pool,
+            backend: Arc::new(backend),
+        })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// A connection for blocking work on the current thread (start-up, CLI, inside `run`).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+        self.pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("database: {e}")))
+    }
+
+    /// Runs a unit of blocking database work on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in one transaction on the blocking pool.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+
+    /// Applies pending migrations and loads the reference data (the territorial forces and
+    /// their policing bodies) that every database holds; safe when several instances start
+    /// at once.
+    pub fn migrate(&self) -> Result<(), String> {
+        let mut conn = self.pool.get().map_err(|e| format!("database: {e}"))?;
+        with_migration_lock(&mut conn, &self.backend, |conn| {
+            match conn {
+                DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ())?,
+                DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())?,
+            }
+            crate::forces::reference::ensure(conn).map_err(|e| e.to_string().into())
+        })
+        .map_err(|e| format!("migrations failed: {e}"))
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+}
+
+/// Runs `f` while holding the start-up lock: an advisory lock on PostgreSQL, an exclusive
+/// file lock beside the SQLite database.
+pub fn with_migration_lock<T>(
+    conn: &mut DbConn,
+    backend: &Backend,
+    f: impl FnOnce(&mut DbConn) -> Result<T, Box<dyn std::error::Error + Send + Sync>>,
+) -> Result<T, Box<dyn std::error::Error + Send + Sync>> {
+    match backend {
+        Backend::Postgres(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(conn)?;
+            let result = f(conn);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(conn)?;
+            result
+        }
+        Backend::Sqlite(path) => {
+            let mut lock_path = path.clone().into_os_string();
+            lock_path.push(".lock");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)?;
+            file.lock()?;
+            let result = f(conn);
+            file.unlock()?;
+            result
+        }
+    }
+}
+
+diesel::define_sql_function! {
+    /// `lower(text)`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

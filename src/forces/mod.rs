@@ -1,0 +1,8 @@
+//! Forces, the tenants of the service, and the local policing bodies that answer for them
+//! over time.
+
+pub mod graphql;
+pub mod model;
+pub mod reference;
+pub mod rest;
+pub mod service;

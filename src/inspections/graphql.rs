@@ -1,0 +1,133 @@
+//! GraphQL: `inspections`, `inspection(id)`, `Inspection.items`, and the mutations.
+
+use async_graphql::connection::Connection;
+use async_graphql::{ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result};
+
+use super::model::{Inspection, InspectionFilter, InspectionPatch, NewInspection, ScopeInput};
+use super::service;
+use crate::error::IntoGql;
+use crate::graphql::{Loaders, connection, ctx};
+use crate::items::model::Item;
+use crate::types::Date;
+use crate::write::{Body, Precondition};
+
+#[derive(Default)]
+pub struct InspectionQuery;
+
+#[Object]
+impl InspectionQuery {
+    /// Inspections the caller may read, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn inspections(
+        &self,
+        gql: &Context<'_>,
+        filter: Option<InspectionFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Inspection>> {
+        let limit = crate::graphql::first(first).gql()?;
+        let page = service::list(ctx(gql)?, filter.unwrap_or_default(), limit, after)
+            .await
+            .gql()?;
+        Ok(connection(page))
+    }
+
+    /// One inspection; null (with a `not_found` error) if the caller may not read it.
+    async fn inspection(&self, gql: &Context<'_>, id: ID) -> Result<Option<Inspection>> {
+        service::get(ctx(gql)?, &id).await.gql().map(Some)
+    }
+}
+
+#[ComplexObject]
+impl Inspection {
+    /// Recommendations, areas for improvement and causes of concern, in document order.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn items(
+        &self,
+        gql: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Item>> {
+        let limit = crate::graphql::first(first).gql()?;
+        let cursor = after
+            .as_deref()
+            .map(|c| crate::types::decode_cursor("after", c))
+            .transpose()
+            .gql()?;
+        let all = gql
+            .data::<std::sync::Arc<Loaders>>()?
+            .items
+            .load_one(self.id.clone())
+            .await?
+            .unwrap_or_default();
+        Ok(connection(crate::items::service::paginate(
+            all, None, limit, cursor,
+        )))
+    }
+}
+
+/// Changes to an inspection; fields left out stay as they are, null clears `reportUrl` and
+/// returns `section55Deadline` to the default rule.
+#[derive(InputObject, Default)]
+pub struct InspectionPatchInput {
+    pub title: Option<String>,
+    pub published_on: Option<Date>,
+    pub publication_types: Option<Vec<String>>,
+    pub report_url: MaybeUndefined<String>,
+    pub key_findings: Option<String>,
+    pub scope: Option<ScopeInput>,
+    pub section55_deadline: MaybeUndefined<Date>,
+}
+
+pub fn maybe<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
+    match m {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+impl From<InspectionPatchInput> for InspectionPatch {
+    fn from(p: InspectionPatchInput) -> Self {
+        InspectionPatch {
+            title: p.title,
+            published_on: p.published_on,
+            publication_types: p.publication_types,
+            report_url: maybe(p.report_url),
+            key_findings: p.key_findings,
+            scope: p.scope,
+            section55_deadline: maybe(p.section55_deadline),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct InspectionMutation;
+
+#[Object]
+impl InspectionMutation {
+    /// Records a newly published inspection (inspectorate, admin).
+    async fn create_inspection(
+        &self,
+        gql: &Context<'_>,
+        input: NewInspection,
+    ) -> Result<Inspection> {
+        service::create(ctx(gql)?, Body::Value(input)).await.gql()
+    }
+
+    /// Changes an inspection; `expectedVersion` is the version last read.
+    async fn update_inspection(
+        &self,
+        gql: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: InspectionPatchInput,
+    ) -> Result<Inspection> {
+        let pre = Precondition::from_expected(Some(expected_version));
+        service::update(ctx(gql)?, &id, pre, Body::Value(input.into()))
+            .await
+            .gql()
+    }
+}
+
+pub use maybe as maybe_undefined;

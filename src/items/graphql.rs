@@ -1,0 +1,103 @@
+//! GraphQL: `item(id)`, the item mutations, and the loader of an inspection's items.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+
+use super::model::{AddresseesInput, Item, ItemKind, ItemPatch, NewItem};
+use super::service;
+use crate::app::Ctx;
+use crate::error::{AppError, IntoGql};
+use crate::graphql::ctx;
+use crate::inspections::graphql::maybe_undefined;
+use crate::types::Date;
+use crate::write::{Body, Precondition};
+
+#[derive(Default)]
+pub struct ItemQuery;
+
+#[Object]
+impl ItemQuery {
+    /// One item; null (with a `not_found` error) if the caller may not read its inspection.
+    async fn item(&self, gql: &Context<'_>, id: ID) -> Result<Option<Item>> {
+        service::get(ctx(gql)?, &id).await.gql().map(Some)
+    }
+}
+
+/// Loads the items of many inspections in one statement. The inspections themselves have
+/// already been found readable by the resolver that yielded them.
+pub struct ItemsByInspection {
+    pub ctx: Ctx,
+}
+
+impl Loader<String> for ItemsByInspection {
+    type Value = Vec<Item>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<Item>>, Self::Error> {
+        let keys = keys.to_vec();
+        let items = self
+            .ctx
+            .db
+            .run(move |conn| service::for_inspections(conn, &keys))
+            .await
+            .map_err(|e: AppError| e.to_gql())?;
+        let mut map: HashMap<String, Vec<Item>> = HashMap::new();
+        for item in items {
+            map.entry(item.inspection_id.clone())
+                .or_default()
+                .push(item);
+        }
+        Ok(map)
+    }
+}
+
+/// Changes to an item; fields left out stay as they are, null clears `dueOn`.
+#[derive(InputObject, Default)]
+pub struct ItemPatchInput {
+    pub kind: Option<ItemKind>,
+    pub number: Option<i32>,
+    pub text: Option<String>,
+    pub addressees: Option<AddresseesInput>,
+    pub due_on: MaybeUndefined<Date>,
+}
+
+#[derive(Default)]
+pub struct ItemMutation;
+
+#[Object]
+impl ItemMutation {
+    /// Adds an item to an inspection (inspectorate, admin).
+    async fn create_item(
+        &self,
+        gql: &Context<'_>,
+        inspection_id: ID,
+        input: NewItem,
+    ) -> Result<Item> {
+        service::create(ctx(gql)?, &inspection_id, Body::Value(input))
+            .await
+            .gql()
+    }
+
+    /// Changes an item; `expectedVersion` is the version last read.
+    async fn update_item(
+        &self,
+        gql: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ItemPatchInput,
+    ) -> Result<Item> {
+        let patch = ItemPatch {
+            kind: input.kind,
+            number: input.number,
+            text: input.text,
+            addressees: input.addressees,
+            due_on: maybe_undefined(input.due_on),
+        };
+        let pre = Precondition::from_expected(Some(expected_version));
+        service::update(ctx(gql)?, &id, pre, Body::Value(patch))
+            .await
+            .gql()
+    }
+}

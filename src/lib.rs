@@ -1,0 +1,22 @@
+//! Oversight: HMICFRS inspections, force responses, action plans and Section 55 PCC responses
+//! for the police forces of England and Wales, over REST and GraphQL.
+
+pub mod app; // the actix application, shared state and the per-request context
+pub mod audit; // the audit trail, written in the transaction of every change
+pub mod auth; // tokens, the principal, and `policy`: every access rule
+pub mod cli; // the command line: serve, migrate, seed, token
+pub mod config; // configuration from the environment
+pub mod csv; // CSV reading and writing
+pub mod db; // pool, MultiConnection, schema, migrations
+pub mod demo; // the demo data: the published Norfolk Section 55 response
+pub mod error; // one error type: problem+json and GraphQL extensions
+pub mod forces; // forces and their policing bodies over time
+pub mod graphql; // the schema, limits, loaders and handlers
+pub mod inspections; // inspections, their scope and Section 55 deadline
+pub mod items; // recommendations, areas for improvement, causes of concern
+pub mod ops; // health, readiness, metrics
+pub mod rest; // ETags, preconditions, list parameters, problem+json for framework errors
+pub mod section55; // the deadline rule and Section 55 status
+pub mod types; // dates, times, ids, enums, pages, cursors
+pub mod validate; // input checks shared by all domains
+pub mod write; // write bodies and preconditions

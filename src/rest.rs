@@ -1,0 +1,128 @@
+//! Shared REST plumbing: ETags and preconditions, list parameters, query-parameter parsing,
+//! and the middleware that turns every error response into problem+json.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::error::{AppError, AppResult, PROBLEM_JSON};
+use crate::types::{Date, clamp_limit};
+use crate::write::Precondition;
+
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// `200` with the resource and its `ETag`.
+pub fn ok_with_etag<T: Serialize>(version: i32, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// `201` with the resource, its `ETag` and `Location`.
+pub fn created<T: Serialize>(version: i32, location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::ETAG, etag(version)))
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+/// The `If-Match` precondition of a request.
+pub fn precondition(req: &HttpRequest) -> AppResult<Precondition> {
+    let value = match req.headers().get(header::IF_MATCH) {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| AppError::bad_field("If-Match", "If-Match is not readable"))?,
+        ),
+        None => None,
+    };
+    Precondition::from_if_match(value)
+}
+
+/// `limit` and `cursor`, as every paginated list takes them.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Rows per page: 20 when absent, at most 100.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> AppResult<i64> {
+        clamp_limit("limit", self.limit)
+    }
+}
+
+/// Parses an optional date query parameter, naming it when it is wrong.
+pub fn date_param(field: &str, value: &Option<String>) -> AppResult<Option<Date>> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => Date::parse(v)
+            .map(Some)
+            .ok_or_else(|| AppError::bad_field(field, format!("{v:?} is not a date (YYYY-MM-DD)"))),
+    }
+}
+
+/// Error handler for actix extractors (query strings, paths): `400` problem+json.
+pub fn extractor_error(err: impl std::fmt::Display) -> actix_web::Error {
+    AppError::bad_request(format!("the request is malformed: {err}")).into()
+}
+
+/// Turns error responses that are not problem+json yet (unknown routes, wrong methods,
+/// oversized bodies, framework errors) into problem+json with the contract's codes.
+pub fn problem_for_framework_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let error = match status.as_u16() {
+        400 => AppError::bad_request("the request is malformed"),
+        401 => AppError::Unauthenticated("this needs a valid bearer token".into()),
+        404 => AppError::not_found("there is nothing at this address"),
+        405 => AppError::bad_request("this method is not allowed here"),
+        413 => AppError::PayloadTooLarge {
+            limit_bytes: crate::app::MAX_BODY_BYTES,
+        },
+        415 => AppError::bad_request("the body must be application/json"),
+        408 => AppError::bad_request("the request took too long to arrive"),
+        s if s >= 500 => AppError::Internal(format!("framework error {status}")),
+        _ => AppError::bad_request(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_string(),
+        ),
+    };
+    let mut problem = error.problem();
+    // Keep the framework's status where it is more precise than our code's (405, 415, 408).
+    problem.status = status.as_u16();
+    problem.title = status.canonical_reason().unwrap_or("Error").to_string();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let (req, old) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    if status.as_u16() == 401 {
+        builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"oversight\""));
+    }
+    let new: HttpResponse<BoxBody> = builder.content_type(PROBLEM_JSON).body(body);
+    let res = ServiceResponse::new(req, new).map_body(|_, b| EitherBody::right(b));
+    Ok(ErrorHandlerResponse::Response(res))
+}

@@ -1,0 +1,132 @@
+//! What every write carries besides its target: a body that is parsed only after access has
+//! been decided, and a precondition (`If-Match` over REST, `expectedVersion` in GraphQL).
+
+use actix_web::web::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, AppResult};
+
+/// A request body: raw JSON from REST, or a value GraphQL has already typed.
+pub enum Body<T> {
+    Json(Bytes),
+    Value(T),
+}
+
+impl<T: DeserializeOwned> Body<T> {
+    pub fn parse(self) -> AppResult<T> {
+        match self {
+            Body::Json(bytes) => crate::validate::parse_json(&bytes),
+            Body::Value(v) => Ok(v),
+        }
+    }
+}
+
+/// The version a writer last read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    /// No `If-Match`: fine for a create, `428` for a change.
+    Missing,
+    /// `If-Match: *`: any current version.
+    Any,
+    Version(i32),
+    /// An `If-Match` this service could not have given out (reported once access is decided).
+    Malformed,
+}
+
+impl Precondition {
+    /// Parses an `If-Match` header value: `"3"`, `W/"3"`, `3` or `*`.
+    pub fn from_if_match(value: Option<&str>) -> AppResult<Precondition> {
+        let Some(value) = value.map(str::trim) else {
+            return Ok(Precondition::Missing);
+        };
+        if value == "*" {
+            return Ok(Precondition::Any);
+        }
+        let tag = value.strip_prefix("W/").unwrap_or(value).trim_matches('"');
+        Ok(tag
+            .parse::<i32>()
+            .map(Precondition::Version)
+            .unwrap_or(Precondition::Malformed))
+    }
+
+    pub fn from_expected(version: Option<i32>) -> Precondition {
+        version.map_or(Precondition::Missing, Precondition::Version)
+    }
+
+    /// Checks a change of an existing resource at `current`.
+    pub fn check(&self, current: i32) -> AppResult<()> {
+        match self {
+            Precondition::Missing => Err(AppError::PreconditionRequired),
+            Precondition::Any => Ok(()),
+            Precondition::Version(v) if *v == current => Ok(()),
+            Precondition::Version(_) => Err(AppError::VersionMismatch { current }),
+            Precondition::Malformed => Err(malformed()),
+        }
+    }
+
+    /// Checks a create: a specific version cannot match what does not exist yet.
+    pub fn check_absent(&self) -> AppResult<()> {
+        match self {
+            Precondition::Version(_) | Precondition::Any => {
+                Err(AppError::VersionMismatch { current: 0 })
+            }
+            Precondition::Missing => Ok(()),
+            Precondition::Malformed => Err(malformed()),
+        }
+    }
+}
+
+fn malformed() -> AppError {
+    AppError::bad_field(
+        "If-Match",
+        "If-Match must carry an ETag this service gave out",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_forms() {
+        assert_eq!(
+            Precondition::from_if_match(Some("\"3\"")).unwrap(),
+            Precondition::Version(3)
+        );
+        assert_eq!(
+            Precondition::from_if_match(Some("W/\"3\"")).unwrap(),
+            Precondition::Version(3)
+        );
+        assert_eq!(
+            Precondition::from_if_match(Some("*")).unwrap(),
+            Precondition::Any
+        );
+        assert_eq!(
+            Precondition::from_if_match(None).unwrap(),
+            Precondition::Missing
+        );
+        assert_eq!(
+            Precondition::from_if_match(Some("\"abc\"")).unwrap(),
+            Precondition::Malformed
+        );
+        assert_eq!(
+            Precondition::Malformed.check(1).unwrap_err().code(),
+            "bad_request"
+        );
+    }
+
+    #[test]
+    fn changes_need_the_current_version() {
+        assert_eq!(
+            Precondition::Missing.check(2).unwrap_err().code(),
+            "precondition_required"
+        );
+        assert_eq!(
+            Precondition::Version(1).check(2).unwrap_err().code(),
+            "version_mismatch"
+        );
+        assert!(Precondition::Version(2).check(2).is_ok());
+        assert!(Precondition::Missing.check_absent().is_ok());
+        assert!(Precondition::Version(1).check_absent().is_err());
+    }
+}
