@@ -1,0 +1,354 @@
+//! The test harness: a fresh Oversight per test on SQLite or PostgreSQL, called in-process
+//! through the whole actix application (routing, middleware, extractors), with helpers per
+//! surface. PostgreSQL tests read `OVERSIGHT_TEST_PG` (an admin URL); each makes and drops
+//! its own database.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use actix_http::Request;
+use actix_service::boxed::{self, BoxService};
+use actix_service::{Service, ServiceExt};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::test as atest;
+use actix_web::web;
+use diesel::{Connection, RunQueryDsl};
+use oversight::app::{AppState, Clock};
+use oversight::auth::Role;
+use oversight::auth::jwt::Verifier;
+use oversight::config::{Config, Secret};
+use oversight::db::Db;
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Drops what a test made when it ends.
+enum Cleanup {
+    Dir(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
+type Svc = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+
+pub struct TestApp {
+    svc: Rc<Svc>,
+    pub state: web::Data<AppState>,
+    pub backend_name: &'static str,
+    _cleanup: Cleanup,
+}
+
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("OVERSIGHT_TEST_PG").ok().filter(|s| !s.is_empty())
+}
+
+/// A database of its own for one test: its URL, and what drops it.
+fn fresh_database(backend: &Backend) -> (String, Cleanup) {
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("oversight-test-{tag}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            (format!("sqlite://{}", dir.join("oversight.db").display()), Cleanup::Dir(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = pg_admin_url().expect("OVERSIGHT_TEST_PG");
+            let name = format!("oversight_test_{tag}");
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at OVERSIGHT_TEST_PG: {e}"));
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+            let url = database_url(&admin_url, &name);
+            (url, Cleanup::Database { admin_url, name })
+        }
+    }
+}
+
+/// The admin URL with its database name replaced.
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        TestApp::build(backend, Clock::System, |_| {}).await
+    }
+
+    pub async fn build(backend: Backend, clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let backend_name = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let (url, cleanup) = fresh_database(&backend);
+        let mut config = Config::for_tests(&url, SECRET);
+        adjust(&mut config);
+        let db = Db::connect(&config.database_url, config.db_pool_size).unwrap();
+        db.migrate().unwrap();
+        let verifier = Verifier::hs256(&Secret::new(SECRET), "oversight", "oversight").unwrap();
+        let state = web::Data::new(AppState::with(config, db, verifier, clock));
+        let svc = atest::init_service(oversight::app::app(state.clone())).await;
+        let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
+        TestApp { svc: Rc::new(svc), state, backend_name, _cleanup: cleanup }
+    }
+
+    pub fn token(&self, sub: &str, roles: &[Role], forces: &[&str]) -> String {
+        let forces: Vec<String> = forces.iter().map(|f| f.to_string()).collect();
+        self.state.verifier.mint(sub, roles, &forces, 3600).unwrap()
+    }
+
+    pub fn admin(&self) -> String {
+        self.token("admin-1", &[Role::Admin], &[])
+    }
+
+    pub fn inspectorate(&self) -> String {
+        self.token("hmicfrs-1", &[Role::Inspectorate], &[])
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req { app: self, method, path: path.to_string(), headers: vec![], body: None }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.req(Method::PUT, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.req(Method::PATCH, path)
+    }
+
+    /// A GraphQL operation; answers the whole response (`data` and `errors`).
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut r = self.post("/graphql").json(json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            r = r.token(t);
+        }
+        let res = r.send().await;
+        assert_eq!(res.status, StatusCode::OK, "graphql: {}", res.text());
+        res.json()
+    }
+
+    /// Counts SQL statements by reading the database's own statistics is backend-specific;
+    /// tests that need it use this raw connection.
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// An inspection the inspectorate publishes, with overrides merged in.
+    pub async fn create_inspection(&self, overrides: Value) -> Value {
+        let mut body = json!({
+            "title": "Improving the response to organised immigration crime",
+            "published_on": "2025-05-16",
+            "publication_types": ["Serious and organised crime"],
+            "report_url": "https://hmicfrs.justiceinspectorates.gov.uk/report",
+            "key_findings": "Reducing illegal migration to the UK is a priority.",
+            "scope": {"all_forces": true}
+        });
+        merge(&mut body, overrides);
+        let res = self.post("/v1/inspections").token(&self.inspectorate()).json(body).send().await;
+        assert_eq!(res.status, StatusCode::CREATED, "create inspection: {}", res.text());
+        res.json()
+    }
+
+    pub async fn create_item(&self, inspection_id: &str, overrides: Value) -> Value {
+        let mut body = json!({
+            "kind": "recommendation",
+            "number": 2,
+            "text": "By 30 April 2026, chief constables should make sure …",
+            "addressees": {"chief_constables": true},
+            "due_on": "2026-04-30"
+        });
+        merge(&mut body, overrides);
+        let res = self
+            .post(&format!("/v1/inspections/{inspection_id}/items"))
+            .token(&self.inspectorate())
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "create item: {}", res.text());
+        res.json()
+    }
+}
+
+pub fn merge(base: &mut Value, overrides: Value) {
+    if let (Some(b), Value::Object(o)) = (base.as_object_mut(), overrides) {
+        for (k, v) in o {
+            b.insert(k, v);
+        }
+    }
+}
+
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl<'a> Req<'a> {
+    pub fn token(mut self, token: &str) -> Self {
+        self.headers.push(("authorization".into(), format!("Bearer {token}")));
+        self
+    }
+
+    pub fn maybe_token(self, token: Option<&str>) -> Self {
+        match token {
+            Some(t) => self.token(t),
+            None => self,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn if_match(self, etag: &str) -> Self {
+        self.header("if-match", etag)
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(serde_json::to_vec(&body).unwrap());
+        self.headers.push(("content-type".into(), "application/json".into()));
+        self
+    }
+
+    pub fn raw(mut self, body: &[u8]) -> Self {
+        self.body = Some(body.to_vec());
+        self
+    }
+
+    pub async fn send(self) -> Res {
+        let mut r = atest::TestRequest::default().method(self.method).uri(&self.path);
+        for (k, v) in &self.headers {
+            r = r.insert_header((k.as_str(), v.as_str()));
+        }
+        if let Some(b) = self.body {
+            r = r.set_payload(b);
+        }
+        let res = self.app.svc.call(r.to_request()).await.unwrap_or_else(|e| e.error_response().map_into_boxed_body().into_service_response());
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = atest::read_body(res).await.to_vec();
+        Res { status, headers, body }
+    }
+}
+
+trait IntoSr {
+    fn into_service_response(self) -> ServiceResponse<BoxBody>;
+}
+
+impl IntoSr for actix_web::HttpResponse<BoxBody> {
+    fn into_service_response(self) -> ServiceResponse<BoxBody> {
+        ServiceResponse::new(atest::TestRequest::default().to_http_request(), self)
+    }
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Res {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag")
+    }
+
+    /// Asserts a problem+json error with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "expected {status} {code}, got: {}", self.text());
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "problem content type: {}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status);
+        assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+        body
+    }
+}
+
+/// Runs a test body once per backend: `both_backends!(name, |app| async move { … });`
+/// The PostgreSQL run says plainly when it is skipped.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_rt::test]
+            async fn sqlite() {
+                let $app = $crate::common::TestApp::new($crate::common::Backend::Sqlite).await;
+                $body.await;
+            }
+
+            #[actix_rt::test]
+            async fn postgres() {
+                if $crate::common::pg_admin_url().is_none() {
+                    eprintln!("skipped PostgreSQL: OVERSIGHT_TEST_PG is not set");
+                    return;
+                }
+                let $app = $crate::common::TestApp::new($crate::common::Backend::Postgres).await;
+                $body.await;
+            }
+        }
+    };
+}
