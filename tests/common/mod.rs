@@ -44,7 +44,9 @@ impl Drop for Cleanup {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn);
                 }
             }
         }
@@ -61,7 +63,9 @@ pub struct TestApp {
 }
 
 pub fn pg_admin_url() -> Option<String> {
-    std::env::var("OVERSIGHT_TEST_PG").ok().filter(|s| !s.is_empty())
+    std::env::var("OVERSIGHT_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A database of its own for one test: its URL, and what drops it.
@@ -71,14 +75,19 @@ fn fresh_database(backend: &Backend) -> (String, Cleanup) {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("oversight-test-{tag}"));
             std::fs::create_dir_all(&dir).unwrap();
-            (format!("sqlite://{}", dir.join("oversight.db").display()), Cleanup::Dir(dir))
+            (
+                format!("sqlite://{}", dir.join("oversight.db").display()),
+                Cleanup::Dir(dir),
+            )
         }
         Backend::Postgres => {
             let admin_url = pg_admin_url().expect("OVERSIGHT_TEST_PG");
             let name = format!("oversight_test_{tag}");
             let mut conn = diesel::PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at OVERSIGHT_TEST_PG: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .unwrap();
             let url = database_url(&admin_url, &name);
             (url, Cleanup::Database { admin_url, name })
         }
@@ -107,7 +116,11 @@ impl TestApp {
         TestApp::build(backend, Clock::System, |_| {}).await
     }
 
-    pub async fn build(backend: Backend, clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    pub async fn build(
+        backend: Backend,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let backend_name = match backend {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
@@ -121,7 +134,12 @@ impl TestApp {
         let state = web::Data::new(AppState::with(config, db, verifier, clock));
         let svc = atest::init_service(oversight::app::app(state.clone())).await;
         let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
-        TestApp { svc: Rc::new(svc), state, backend_name, _cleanup: cleanup }
+        TestApp {
+            svc: Rc::new(svc),
+            state,
+            backend_name,
+            _cleanup: cleanup,
+        }
     }
 
     pub fn token(&self, sub: &str, roles: &[Role], forces: &[&str]) -> String {
@@ -138,7 +156,13 @@ impl TestApp {
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req { app: self, method, path: path.to_string(), headers: vec![], body: None }
+        Req {
+            app: self,
+            method,
+            path: path.to_string(),
+            headers: vec![],
+            body: None,
+        }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -159,7 +183,9 @@ impl TestApp {
 
     /// A GraphQL operation; answers the whole response (`data` and `errors`).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut r = self.post("/graphql").json(json!({"query": query, "variables": variables}));
+        let mut r = self
+            .post("/graphql")
+            .json(json!({"query": query, "variables": variables}));
         if let Some(t) = token {
             r = r.token(t);
         }
@@ -185,8 +211,18 @@ impl TestApp {
             "scope": {"all_forces": true}
         });
         merge(&mut body, overrides);
-        let res = self.post("/v1/inspections").token(&self.inspectorate()).json(body).send().await;
-        assert_eq!(res.status, StatusCode::CREATED, "create inspection: {}", res.text());
+        let res = self
+            .post("/v1/inspections")
+            .token(&self.inspectorate())
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "create inspection: {}",
+            res.text()
+        );
         res.json()
     }
 
@@ -205,7 +241,12 @@ impl TestApp {
             .json(body)
             .send()
             .await;
-        assert_eq!(res.status, StatusCode::CREATED, "create item: {}", res.text());
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "create item: {}",
+            res.text()
+        );
         res.json()
     }
 }
@@ -228,7 +269,8 @@ pub struct Req<'a> {
 
 impl<'a> Req<'a> {
     pub fn token(mut self, token: &str) -> Self {
-        self.headers.push(("authorization".into(), format!("Bearer {token}")));
+        self.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
         self
     }
 
@@ -250,7 +292,8 @@ impl<'a> Req<'a> {
 
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(serde_json::to_vec(&body).unwrap());
-        self.headers.push(("content-type".into(), "application/json".into()));
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
         self
     }
 
@@ -260,18 +303,28 @@ impl<'a> Req<'a> {
     }
 
     pub async fn send(self) -> Res {
-        let mut r = atest::TestRequest::default().method(self.method).uri(&self.path);
+        let mut r = atest::TestRequest::default()
+            .method(self.method)
+            .uri(&self.path);
         for (k, v) in &self.headers {
             r = r.insert_header((k.as_str(), v.as_str()));
         }
         if let Some(b) = self.body {
             r = r.set_payload(b);
         }
-        let res = self.app.svc.call(r.to_request()).await.unwrap_or_else(|e| e.error_response().map_into_boxed_body().into_service_response());
+        let res = self.app.svc.call(r.to_request()).await.unwrap_or_else(|e| {
+            e.error_response()
+                .map_into_boxed_body()
+                .into_service_response()
+        });
         let status = res.status();
         let headers = res.headers().clone();
         let body = atest::read_body(res).await.to_vec();
-        Res { status, headers, body }
+        Res {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -293,7 +346,8 @@ pub struct Res {
 
 impl Res {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn text(&self) -> String {
@@ -301,7 +355,10 @@ impl Res {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn etag(&self) -> String {
@@ -310,7 +367,12 @@ impl Res {
 
     /// Asserts a problem+json error with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(self.status.as_u16(), status, "expected {status} {code}, got: {}", self.text());
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "expected {status} {code}, got: {}",
+            self.text()
+        );
         assert_eq!(
             self.header("content-type").as_deref(),
             Some("application/problem+json"),
@@ -320,7 +382,9 @@ impl Res {
         let body = self.json();
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["status"], status);
-        assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+        assert!(
+            body["type"].is_string() && body["title"].is_string() && body["detail"].is_string()
+        );
         body
     }
 }
