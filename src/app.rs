@@ -134,7 +134,18 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(crate::items::rest::list_items)
             .service(crate::items::rest::create_item)
             .service(crate::items::rest::get_item)
-            .service(crate::items::rest::patch_item),
+            .service(crate::items::rest::patch_item)
+            .service(crate::forces::rest::worklist)
+            .service(crate::responses::rest::get_force_response)
+            .service(crate::responses::rest::put_force_response)
+            .service(crate::responses::rest::get_item_response)
+            .service(crate::responses::rest::put_item_response)
+            .service(crate::actions::rest::list_actions)
+            .service(crate::actions::rest::create_action)
+            .service(crate::actions::rest::get_action)
+            .service(crate::actions::rest::patch_action)
+            .service(crate::actions::rest::add_update)
+            .service(crate::audit::rest::audit),
     )
     .service(crate::ops::healthz)
     .service(crate::ops::readyz);

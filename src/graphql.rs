@@ -72,6 +72,9 @@ pub fn connection<T: OutputType>(page: Page<T>) -> Connection<String, T, EmptyFi
 /// Per-request batch loaders, so a query never issues one statement per row.
 pub struct Loaders {
     pub items: DataLoader<crate::items::graphql::ItemsByInspection>,
+    pub force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
+    pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
+    pub actions: DataLoader<crate::actions::graphql::Actions>,
 }
 
 impl Loaders {
@@ -79,6 +82,18 @@ impl Loaders {
         Loaders {
             items: DataLoader::new(
                 crate::items::graphql::ItemsByInspection { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            force_responses: DataLoader::new(
+                crate::responses::graphql::ForceResponses { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            item_responses: DataLoader::new(
+                crate::responses::graphql::ItemResponses { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            actions: DataLoader::new(
+                crate::actions::graphql::Actions { ctx: ctx.clone() },
                 actix_web::rt::spawn,
             ),
         }

@@ -1,6 +1,7 @@
 //! Oversight: HMICFRS inspections, force responses, action plans and Section 55 PCC responses
 //! for the police forces of England and Wales, over REST and GraphQL.
 
+pub mod actions; // action plans and their progress updates
 pub mod app; // the actix application, shared state and the per-request context
 pub mod audit; // the audit trail, written in the transaction of every change
 pub mod auth; // tokens, the principal, and `policy`: every access rule
@@ -14,7 +15,9 @@ pub mod forces; // forces and their policing bodies over time
 pub mod graphql; // the schema, limits, loaders and handlers
 pub mod inspections; // inspections, their scope and Section 55 deadline
 pub mod items; // recommendations, areas for improvement, causes of concern
-pub mod ops; // health, readiness, metrics
+pub mod ops;
+pub mod pcc_responses; // the PCC response under Section 55, publication and revisions // health, readiness, metrics
+pub mod responses; // the chief constable's response and item responses
 pub mod rest; // ETags, preconditions, list parameters, problem+json for framework errors
 pub mod section55; // the deadline rule and Section 55 status
 pub mod types; // dates, times, ids, enums, pages, cursors

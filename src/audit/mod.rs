@@ -2,4 +2,5 @@
 //! that makes the change. It also orders the change feed.
 
 pub mod model;
+pub mod rest;
 pub mod service;

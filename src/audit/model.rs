@@ -66,3 +66,20 @@ pub struct AuditEvent {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
+
+impl AuditEvent {
+    pub fn from_row(row: AuditRow) -> Result<AuditEvent, crate::error::AppError> {
+        let json = |t: Option<String>| t.and_then(|t| serde_json::from_str(&t).ok());
+        Ok(AuditEvent {
+            id: row.id.to_string(),
+            at: row.at.into(),
+            entity: Entity::from_db(&row.entity)?,
+            actor: row.actor,
+            force_id: row.force_id,
+            entity_id: row.entity_id,
+            action: row.action,
+            before: json(row.before),
+            after: json(row.after),
+        })
+    }
+}

@@ -42,3 +42,75 @@ pub fn record<B: Serialize, A: Serialize>(
         .execute(conn)?;
     Ok(())
 }
+
+/// Filters of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub force: Option<String>,
+    pub entity: Option<super::model::Entity>,
+    pub actor: Option<String>,
+    pub from: Option<chrono::NaiveDateTime>,
+    pub to: Option<chrono::NaiveDateTime>,
+}
+
+/// The audit trail, newest first. Admin reads everything; a force's people read the events of
+/// their forces (another force's trail is `404`, as its data is).
+pub async fn list(
+    ctx: &Ctx,
+    filter: AuditFilter,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<crate::types::Page<super::model::AuditEvent>> {
+    let forces = match crate::auth::policy::audit_scope(&ctx.principal, filter.force.as_deref())? {
+        crate::auth::policy::AuditScope::Everything => None,
+        crate::auth::policy::AuditScope::Forces(forces) => Some(forces),
+    };
+    let after: Option<i64> = cursor
+        .as_deref()
+        .map(|c| crate::types::decode_cursor("cursor", c))
+        .transpose()?;
+    ctx.db
+        .run(move |conn| {
+            let mut q = audit_events::table
+                .select(super::model::AuditRow::as_select())
+                .into_boxed();
+            if let Some(forces) = forces {
+                q = q.filter(audit_events::force_id.eq_any(forces));
+            }
+            if let Some(e) = filter.entity {
+                q = q.filter(audit_events::entity.eq(e.as_str()));
+            }
+            if let Some(a) = filter.actor {
+                q = q.filter(audit_events::actor.eq(a));
+            }
+            if let Some(from) = filter.from {
+                q = q.filter(audit_events::at.ge(from));
+            }
+            if let Some(to) = filter.to {
+                q = q.filter(audit_events::at.le(to));
+            }
+            if let Some(id) = after {
+                q = q.filter(audit_events::id.lt(id));
+            }
+            let mut rows = q
+                .order(audit_events::id.desc())
+                .limit(limit + 1)
+                .load(conn)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let cursors: Vec<String> = rows
+                .iter()
+                .map(|r| crate::types::encode_cursor(&r.id))
+                .collect();
+            let items = rows
+                .into_iter()
+                .map(super::model::AuditEvent::from_row)
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(crate::types::Page {
+                next_cursor: if more { cursors.last().cloned() } else { None },
+                items,
+                cursors,
+            })
+        })
+        .await
+}

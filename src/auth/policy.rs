@@ -165,6 +165,44 @@ pub fn require(p: &Principal, action: Action<'_>) -> Result<(), AppError> {
     }
 }
 
+/// Whose audit events a caller reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    Everything,
+    Forces(Vec<String>),
+}
+
+/// The audit trail: admin reads all of it (or one force's, when asked); a force's people read
+/// their forces' events. Another force's trail is `404` to a force's people, `403` to national
+/// readers (who may read the force's submitted work but not its trail), `401` anonymously.
+pub fn audit_scope(p: &Principal, force: Option<&str>) -> Result<AuditScope, AppError> {
+    if p.has(Role::Admin) {
+        return Ok(force.map_or(AuditScope::Everything, |f| {
+            AuditScope::Forces(vec![f.to_string()])
+        }));
+    }
+    match force {
+        Some(f) if is_member(p, f) => Ok(AuditScope::Forces(vec![f.to_string()])),
+        Some(f) if p.is_anonymous() || p.has_any(&NATIONAL_READERS) => {
+            require(p, Action::ReadAudit { force: Some(f) })?;
+            Ok(AuditScope::Forces(vec![f.to_string()]))
+        }
+        Some(f) => Err(AppError::not_found(format!("no audit trail for {f:?}"))),
+        None => {
+            let mine: Vec<String> = p
+                .forces
+                .iter()
+                .filter(|f| is_member(p, f))
+                .cloned()
+                .collect();
+            if mine.is_empty() {
+                require(p, Action::ReadAudit { force: None })?;
+            }
+            Ok(AuditScope::Forces(mine))
+        }
+    }
+}
+
 /// Reads that are not about one force's records (analytics, the whole audit trail) answer
 /// `401` anonymously and `403` to a signed-in caller without the role.
 pub fn require_read(p: &Principal, action: Action<'_>) -> Result<(), AppError> {
@@ -356,6 +394,41 @@ mod tests {
         assert!(require(&opcc, to_cc).is_err());
         assert!(require(&opcc, to_body).is_ok());
         assert!(require(&editor, to_body).is_err());
+    }
+
+    #[test]
+    fn the_audit_trail_is_for_admin_and_the_forces_own_people() {
+        let viewer = p(&[Role::ForceViewer], &["norfolk"]);
+        assert_eq!(
+            audit_scope(&viewer, None).unwrap(),
+            AuditScope::Forces(vec!["norfolk".into()])
+        );
+        assert_eq!(
+            audit_scope(&viewer, Some("suffolk")).unwrap_err().code(),
+            "not_found"
+        );
+        assert_eq!(
+            audit_scope(&p(&[Role::Analyst], &[]), Some("norfolk"))
+                .unwrap_err()
+                .code(),
+            "forbidden"
+        );
+        assert_eq!(
+            audit_scope(&p(&[Role::Analyst], &[]), None)
+                .unwrap_err()
+                .code(),
+            "forbidden"
+        );
+        assert_eq!(
+            audit_scope(&Principal::anonymous(), None)
+                .unwrap_err()
+                .code(),
+            "unauthenticated"
+        );
+        assert_eq!(
+            audit_scope(&p(&[Role::Admin], &[]), None).unwrap(),
+            AuditScope::Everything
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! GraphQL: `forces`, `force(id)`.
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::connection::Connection;
+use async_graphql::{ComplexObject, Context, Object, Result};
 
 use super::model::Force;
 use super::service;
+use super::worklist::WorklistEntry;
 use crate::error::IntoGql;
-use crate::graphql::ctx;
+use crate::graphql::{connection, ctx};
+use crate::inspections::model::InspectionFilter;
 
 #[derive(Default)]
 pub struct ForceQuery;
@@ -24,5 +27,31 @@ impl ForceQuery {
             Err(crate::error::AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.to_gql()),
         }
+    }
+}
+
+#[ComplexObject]
+impl Force {
+    /// The force's worklist: inspections in its scope, newest first, with the status of its
+    /// response, its PCC response and its Section 55 duty.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn inspections(
+        &self,
+        gql: &Context<'_>,
+        filter: Option<InspectionFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, WorklistEntry>> {
+        let limit = crate::graphql::first(first).gql()?;
+        let page = super::worklist::list(
+            ctx(gql)?,
+            &self.id,
+            filter.unwrap_or_default(),
+            limit,
+            after,
+        )
+        .await
+        .gql()?;
+        Ok(connection(page))
     }
 }

@@ -6,3 +6,4 @@ pub mod model;
 pub mod reference;
 pub mod rest;
 pub mod service;
+pub mod worklist;

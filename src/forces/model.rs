@@ -90,6 +90,7 @@ impl TryFrom<&PolicingBodyRow> for PolicingBody {
 
 /// A force, with the policing body in office today and its governance history.
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Force {
     /// Slug, e.g. `norfolk`.
     pub id: String,

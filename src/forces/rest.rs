@@ -41,3 +41,34 @@ pub async fn get_force(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpRespo
     let force = service::get(&ctx, &path).await?;
     Ok(ok_with_etag(force.version, &force))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Worklist {
+    pub items: Vec<super::worklist::WorklistEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The force's worklist: every inspection in its scope, newest first, with the status of its
+/// response, its PCC response and its Section 55 duty. Takes the filters of `/v1/inspections`.
+#[utoipa::path(tag = "forces", params(("force" = String, Path, description = "Force id"),
+    crate::inspections::rest::InspectionParams, crate::rest::PageParams), responses(
+    (status = 200, description = "A page of the worklist", body = Worklist),
+    (status = 404, description = "No such force", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/forces/{force}/inspections")]
+pub async fn worklist(
+    ctx: Ctx,
+    path: web::Path<String>,
+    params: web::Query<crate::inspections::rest::InspectionParams>,
+    page: web::Query<crate::rest::PageParams>,
+) -> AppResult<HttpResponse> {
+    let page = super::worklist::list(
+        &ctx,
+        &path,
+        params.filter()?,
+        page.limit()?,
+        page.cursor.clone(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(crate::types::ListBody::from(page)))
+}

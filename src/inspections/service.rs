@@ -88,7 +88,7 @@ pub fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-type Cursor = (Date, String);
+pub type Cursor = (Date, String);
 
 /// Inspections the caller may read, newest first.
 pub async fn list(
@@ -102,6 +102,20 @@ pub async fn list(
         .as_deref()
         .map(|c| decode_cursor("cursor", c))
         .transpose()?;
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| page(conn, &c, &filter, limit, after))
+        .await
+}
+
+/// One page of the inspections the caller may read that match the filter.
+pub fn page(
+    conn: &mut DbConn,
+    c: &Ctx,
+    filter: &InspectionFilter,
+    limit: i64,
+    after: Option<Cursor>,
+) -> AppResult<Page<Inspection>> {
     if let (Some(from), Some(to)) = (filter.published_from, filter.published_to)
         && from > to
     {
@@ -110,87 +124,82 @@ pub async fn list(
             "must not be after published_to",
         ));
     }
-    let c = ctx.clone();
-    ctx.db
-        .run(move |conn| {
-            let mut query = inspections::table
-                .select(InspectionRow::as_select())
-                .into_boxed();
-            if !policy::sees_embargoed(&c.principal) {
-                query = query.filter(inspections::published_on.le(c.policy.today.0));
-            }
-            if let Some(force) = &filter.force {
-                let territorial = force_kind_is_territorial(conn, force)?
-                    .ok_or_else(|| AppError::invalid("force", format!("no force {force:?}")))?;
-                let named = inspection_forces::table
-                    .filter(inspection_forces::force_id.eq(force.clone()))
-                    .select(inspection_forces::inspection_id);
-                query = if territorial {
-                    query.filter(
-                        inspections::all_forces
-                            .eq(true)
-                            .or(inspections::id.eq_any(named)),
-                    )
-                } else {
-                    query.filter(inspections::id.eq_any(named))
-                };
-            }
-            if let Some(kind) = filter
-                .kind
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-            {
-                let pattern = format!("%{}%", like_escape(&to_json_text(&kind.to_lowercase())));
-                query = query.filter(
-                    lower(inspections::publication_types)
-                        .like(pattern)
-                        .escape('\\'),
-                );
-            }
-            if let Some(from) = filter.published_from {
-                query = query.filter(inspections::published_on.ge(from.0));
-            }
-            if let Some(to) = filter.published_to {
-                query = query.filter(inspections::published_on.le(to.0));
-            }
-            if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-                let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
-                query = query.filter(
-                    lower(inspections::title)
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .or(lower(inspections::key_findings).like(pattern).escape('\\')),
-                );
-            }
-            if let Some((date, id)) = &after {
-                query = query.filter(
-                    inspections::published_on
-                        .lt(date.0)
-                        .or(inspections::published_on
-                            .eq(date.0)
-                            .and(inspections::id.lt(id.clone()))),
-                );
-            }
-            let mut rows = query
-                .order((inspections::published_on.desc(), inspections::id.desc()))
-                .limit(limit + 1)
-                .load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows
-                .iter()
-                .map(|r| encode_cursor(&(Date(r.published_on), r.id.clone())))
-                .collect();
-            let items = with_scopes(conn, rows)?;
-            let next_cursor = if more { cursors.last().cloned() } else { None };
-            Ok(Page {
-                items,
-                cursors,
-                next_cursor,
-            })
-        })
-        .await
+    let mut query = inspections::table
+        .select(InspectionRow::as_select())
+        .into_boxed();
+    if !policy::sees_embargoed(&c.principal) {
+        query = query.filter(inspections::published_on.le(c.policy.today.0));
+    }
+    if let Some(force) = &filter.force {
+        let territorial = force_kind_is_territorial(conn, force)?
+            .ok_or_else(|| AppError::invalid("force", format!("no force {force:?}")))?;
+        let named = inspection_forces::table
+            .filter(inspection_forces::force_id.eq(force.clone()))
+            .select(inspection_forces::inspection_id);
+        query = if territorial {
+            query.filter(
+                inspections::all_forces
+                    .eq(true)
+                    .or(inspections::id.eq_any(named)),
+            )
+        } else {
+            query.filter(inspections::id.eq_any(named))
+        };
+    }
+    if let Some(kind) = filter
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        let pattern = format!("%{}%", like_escape(&to_json_text(&kind.to_lowercase())));
+        query = query.filter(
+            lower(inspections::publication_types)
+                .like(pattern)
+                .escape('\\'),
+        );
+    }
+    if let Some(from) = filter.published_from {
+        query = query.filter(inspections::published_on.ge(from.0));
+    }
+    if let Some(to) = filter.published_to {
+        query = query.filter(inspections::published_on.le(to.0));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
+        query = query.filter(
+            lower(inspections::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(inspections::key_findings).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((date, id)) = &after {
+        query = query.filter(
+            inspections::published_on
+                .lt(date.0)
+                .or(inspections::published_on
+                    .eq(date.0)
+                    .and(inspections::id.lt(id.clone()))),
+        );
+    }
+    let mut rows = query
+        .order((inspections::published_on.desc(), inspections::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let cursors: Vec<String> = rows
+        .iter()
+        .map(|r| encode_cursor(&(Date(r.published_on), r.id.clone())))
+        .collect();
+    let items = with_scopes(conn, rows)?;
+    let next_cursor = if more { cursors.last().cloned() } else { None };
+    Ok(Page {
+        items,
+        cursors,
+        next_cursor,
+    })
 }
 
 fn check_scope(checks: &mut Checks, scope: &ScopeInput) {

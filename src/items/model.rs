@@ -71,6 +71,7 @@ pub struct Addressees {
 
 /// A numbered recommendation, area for improvement or cause of concern.
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Item {
     pub id: String,
     pub inspection_id: String,

@@ -1,0 +1,111 @@
+//! GraphQL: the actions loader and the action mutations.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+
+use super::model::{Action, ActionPatch, ActionStatus, NewAction, NewActionUpdate, Rag};
+use super::service;
+use crate::app::Ctx;
+use crate::error::IntoGql;
+use crate::graphql::ctx;
+use crate::inspections::graphql::maybe_undefined;
+use crate::types::Date;
+use crate::write::{Body, Precondition};
+
+/// Actions by (force, item); the parent item response has been found readable.
+pub struct Actions {
+    pub ctx: Ctx,
+}
+
+impl Loader<(String, String)> for Actions {
+    type Value = Vec<Action>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Vec<Action>>> {
+        let keys = keys.to_vec();
+        let all = self
+            .ctx
+            .db
+            .run(move |conn| service::for_pairs(conn, &keys))
+            .await
+            .map_err(|e| e.to_gql())?;
+        let mut out: HashMap<(String, String), Vec<Action>> = HashMap::new();
+        for a in all {
+            out.entry((a.force_id.clone(), a.item_id.clone()))
+                .or_default()
+                .push(a);
+        }
+        Ok(out)
+    }
+}
+
+/// Changes to an action; fields left out stay, null clears `dueOn` and `rag`.
+#[derive(InputObject, Default)]
+pub struct ActionPatchInput {
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub due_on: MaybeUndefined<Date>,
+    pub status: Option<ActionStatus>,
+    pub rag: MaybeUndefined<Rag>,
+    pub evidence: Option<Vec<String>>,
+}
+
+#[derive(Default)]
+pub struct ActionMutation;
+
+#[Object]
+impl ActionMutation {
+    /// Adds an action to a force's plan for an item.
+    async fn create_action(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+        item_id: ID,
+        input: NewAction,
+    ) -> Result<Action> {
+        service::create(ctx(gql)?, &force_id, &item_id, Body::Value(input))
+            .await
+            .gql()
+    }
+
+    /// Changes an action; `expectedVersion` is the version last read.
+    async fn update_action(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+        id: ID,
+        expected_version: i32,
+        input: ActionPatchInput,
+    ) -> Result<Action> {
+        let patch = ActionPatch {
+            title: input.title,
+            owner: input.owner,
+            due_on: maybe_undefined(input.due_on),
+            status: input.status,
+            rag: maybe_undefined(input.rag),
+            evidence: input.evidence,
+        };
+        let pre = Precondition::from_expected(Some(expected_version));
+        service::update(ctx(gql)?, &force_id, &id, pre, Body::Value(patch))
+            .await
+            .gql()
+    }
+
+    /// Appends a progress update to an action.
+    async fn add_action_update(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+        action_id: ID,
+        input: NewActionUpdate,
+    ) -> Result<Action> {
+        service::append_update(ctx(gql)?, &force_id, &action_id, Body::Value(input))
+            .await
+            .gql()
+    }
+}

@@ -1,0 +1,48 @@
+//! Action status transitions: `done` and `cancelled` are final; any other status may move to
+//! any other.
+
+use super::model::ActionStatus;
+use crate::error::AppError;
+
+impl ActionStatus {
+    /// Whether the action is finished, one way or another.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, ActionStatus::Done | ActionStatus::Cancelled)
+    }
+}
+
+pub fn can_move(from: ActionStatus, to: ActionStatus) -> bool {
+    from == to || !from.is_closed()
+}
+
+pub fn require_move(from: ActionStatus, to: ActionStatus) -> Result<(), AppError> {
+    if can_move(from, to) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "the action is {from}, which is final: it cannot become {to} (start a new action instead)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ActionStatus::*;
+
+    #[test]
+    fn open_actions_move_freely_and_closed_ones_stay_closed() {
+        for from in ActionStatus::ALL {
+            for to in ActionStatus::ALL {
+                let expected = from == to || !matches!(from, Done | Cancelled);
+                assert_eq!(can_move(*from, *to), expected, "{from} → {to}");
+            }
+        }
+        assert!(can_move(Planned, Done));
+        assert!(can_move(Blocked, InProgress));
+        assert!(can_move(PendingSignOff, InProgress));
+        assert!(!can_move(Done, InProgress));
+        assert!(!can_move(Cancelled, Planned));
+        assert_eq!(require_move(Done, Planned).unwrap_err().code(), "conflict");
+    }
+}

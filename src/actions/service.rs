@@ -1,0 +1,401 @@
+//! Actions and their progress updates, for the force (or OPCC) that answers the item.
+
+use diesel::prelude::*;
+
+use super::model::{
+    Action, ActionPatch, ActionRow, ActionStatus, ActionUpdate, ActionUpdateRow, NewAction,
+    NewActionUpdate,
+};
+use super::rules::require_move;
+use crate::app::Ctx;
+use crate::audit::model::Entity;
+use crate::audit::service::{Change, record};
+use crate::auth::policy::{self, Action as Act};
+use crate::db::DbConn;
+use crate::db::schema::{action_updates, actions, item_responses};
+use crate::error::{AppError, AppResult};
+use crate::items::model::Item;
+use crate::responses::service::{item_for_force, work_stage};
+use crate::types::{Page, decode_cursor, encode_cursor, new_id, parse_uuid, to_json_text};
+use crate::validate::{Checks, MAX_LABEL, MAX_LIST, MAX_TEXT, MAX_TITLE};
+use crate::write::{Body, Precondition};
+
+/// Loads actions with their updates (oldest first).
+pub fn with_updates(conn: &mut DbConn, rows: Vec<ActionRow>) -> AppResult<Vec<Action>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let updates = action_updates::table
+        .filter(action_updates::action_id.eq_any(&ids))
+        .order((
+            action_updates::action_id,
+            action_updates::at,
+            action_updates::id,
+        ))
+        .select(ActionUpdateRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let mine = updates
+                .iter()
+                .filter(|u| u.action_id == row.id)
+                .cloned()
+                .map(ActionUpdate::from_row)
+                .collect::<AppResult<Vec<_>>>()?;
+            Action::from_row(row, mine)
+        })
+        .collect()
+}
+
+/// Actions of several (force, item) pairs, for loaders (the caller has checked visibility).
+pub fn for_pairs(conn: &mut DbConn, pairs: &[(String, String)]) -> AppResult<Vec<Action>> {
+    let items: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    let rows: Vec<ActionRow> = actions::table
+        .filter(actions::item_id.eq_any(&items))
+        .order(actions::id)
+        .select(ActionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .filter(|r: &ActionRow| {
+            pairs
+                .iter()
+                .any(|(f, i)| *f == r.force_id && *i == r.item_id)
+        })
+        .collect();
+    with_updates(conn, rows)
+}
+
+/// Checks the caller may read the force's work on this item, and returns the write rule.
+fn visible_item<'a>(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &'a str,
+    item_id: &str,
+) -> AppResult<(Item, bool, String)> {
+    let (item, inspection, in_scope) = item_for_force(conn, ctx, force, item_id)?;
+    let stage = work_stage(conn, force, &inspection.id)?;
+    policy::require_read_force_work(&ctx.principal, &ctx.policy, force, stage, "action plan")?;
+    Ok((item, in_scope, inspection.id))
+}
+
+fn answer_rule<'a>(item: &Item, force: &'a str, in_scope: bool) -> Act<'a> {
+    Act::EditItemResponse {
+        force,
+        to_chief_constable: item.to_chief_constable_of(force, in_scope),
+        to_policing_body: item.to_policing_body_of(in_scope),
+    }
+}
+
+type Cursor = String;
+
+/// A page of the actions of a force's response to an item, oldest first.
+pub async fn list(
+    ctx: &Ctx,
+    force: &str,
+    item_id: &str,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<Page<Action>> {
+    let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
+    let after: Option<Cursor> = cursor
+        .as_deref()
+        .map(|c| decode_cursor("cursor", c))
+        .transpose()?;
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            visible_item(conn, &c, &force, &id)?;
+            let mut q = actions::table
+                .filter(actions::force_id.eq(&force))
+                .filter(actions::item_id.eq(&id))
+                .select(ActionRow::as_select())
+                .into_boxed();
+            if let Some(a) = after {
+                q = q.filter(actions::id.gt(a));
+            }
+            let mut rows = q.order(actions::id).limit(limit + 1).load(conn)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let cursors: Vec<String> = rows.iter().map(|r| encode_cursor(&r.id)).collect();
+            let items = with_updates(conn, rows)?;
+            Ok(Page {
+                next_cursor: if more { cursors.last().cloned() } else { None },
+                items,
+                cursors,
+            })
+        })
+        .await
+}
+
+fn check_evidence(checks: &mut Checks, field: &str, links: &[String]) {
+    if links.len() > MAX_LIST {
+        checks.fail(field, format!("must hold at most {MAX_LIST} links"));
+    }
+    for (i, link) in links.iter().enumerate() {
+        checks.url(&format!("{field}[{i}]"), link);
+    }
+}
+
+/// Adds an action to the force's plan for an item.
+pub async fn create(
+    ctx: &Ctx,
+    force: &str,
+    item_id: &str,
+    body: Body<NewAction>,
+) -> AppResult<Action> {
+    let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let (item, in_scope, inspection_id) = visible_item(conn, &c, &force, &id)?;
+            policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
+            let input = body.parse()?;
+            let title = input.title.trim().to_string();
+            let mut checks = Checks::new();
+            checks.text("title", &title, MAX_TITLE);
+            checks.optional_text("owner", &input.owner, MAX_LABEL);
+            check_evidence(&mut checks, "evidence", &input.evidence);
+            checks.finish()?;
+            let responded: Option<String> = item_responses::table
+                .find((&force, &id))
+                .select(item_responses::force_id)
+                .first(conn)
+                .optional()?;
+            if responded.is_none() {
+                return Err(AppError::Conflict(format!(
+                    "{force} has not responded to this item yet: PUT its response before planning actions"
+                )));
+            }
+            let row = ActionRow {
+                id: new_id(),
+                force_id: force.clone(),
+                item_id: id.clone(),
+                title,
+                owner: input.owner.trim().to_string(),
+                due_on: input.due_on.map(|d| d.0),
+                status: input.status.unwrap_or(ActionStatus::Planned).as_str().into(),
+                rag: input.rag.map(|r| r.as_str().to_string()),
+                evidence: to_json_text(&input.evidence),
+                version: 1,
+                created_at: c.now,
+                updated_at: c.now,
+            };
+            diesel::insert_into(actions::table).values(&row).execute(conn)?;
+            let action = Action::from_row(row, vec![])?;
+            record(conn, &c, Change::<(), _> {
+                force_id: Some(&force),
+                inspection_id: Some(&inspection_id),
+                entity: Entity::Action,
+                entity_id: &action.id,
+                action: "create",
+                before: None,
+                after: Some(&action),
+            })?;
+            Ok(action)
+        })
+        .await
+}
+
+/// Loads an action of this force that the caller may read, with the write rule of its item.
+fn visible_action(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    action_id: &str,
+) -> AppResult<(Action, Item, bool, String)> {
+    let row = actions::table
+        .find(action_id)
+        .filter(actions::force_id.eq(force))
+        .select(ActionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("no such action"))?;
+    let (item, in_scope, inspection_id) =
+        visible_item(conn, ctx, force, &row.item_id).map_err(|e| match e {
+            AppError::NotFound(_) => AppError::not_found("no such action"),
+            other => other,
+        })?;
+    let action = with_updates(conn, vec![row])?.remove(0);
+    Ok((action, item, in_scope, inspection_id))
+}
+
+pub async fn get(ctx: &Ctx, force: &str, action_id: &str) -> AppResult<Action> {
+    let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| visible_action(conn, &c, &force, &id).map(|(a, ..)| a))
+        .await
+}
+
+fn save(conn: &mut DbConn, ctx: &Ctx, before: &Action, mut row: ActionRow) -> AppResult<Action> {
+    row.version = before.version + 1;
+    row.updated_at = ctx.now;
+    let n = diesel::update(
+        actions::table
+            .find(&before.id)
+            .filter(actions::version.eq(before.version)),
+    )
+    .set(&row)
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::VersionMismatch {
+            current: before.version + 1,
+        });
+    }
+    Ok(with_updates(conn, vec![row])?.remove(0))
+}
+
+fn row_of(a: &Action) -> ActionRow {
+    ActionRow {
+        id: a.id.clone(),
+        force_id: a.force_id.clone(),
+        item_id: a.item_id.clone(),
+        title: a.title.clone(),
+        owner: a.owner.clone(),
+        due_on: a.due_on.map(|d| d.0),
+        status: a.status.as_str().into(),
+        rag: a.rag.map(|r| r.as_str().to_string()),
+        evidence: to_json_text(&a.evidence),
+        version: a.version,
+        created_at: a.created_at.naive(),
+        updated_at: a.updated_at.naive(),
+    }
+}
+
+/// Changes an action; fields left out stay as they are.
+pub async fn update(
+    ctx: &Ctx,
+    force: &str,
+    action_id: &str,
+    pre: Precondition,
+    body: Body<ActionPatch>,
+) -> AppResult<Action> {
+    let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let (before, item, in_scope, inspection_id) = visible_action(conn, &c, &force, &id)?;
+            policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
+            pre.check(before.version)?;
+            let patch = body.parse()?;
+            let mut row = row_of(&before);
+            let mut checks = Checks::new();
+            if let Some(t) = patch.title {
+                row.title = t.trim().to_string();
+                checks.text("title", &row.title, MAX_TITLE);
+            }
+            if let Some(o) = patch.owner {
+                checks.optional_text("owner", &o, MAX_LABEL);
+                row.owner = o.trim().to_string();
+            }
+            if let Some(d) = patch.due_on {
+                row.due_on = d.map(|d| d.0);
+            }
+            if let Some(r) = patch.rag {
+                row.rag = r.map(|r| r.as_str().to_string());
+            }
+            if let Some(e) = patch.evidence {
+                check_evidence(&mut checks, "evidence", &e);
+                row.evidence = to_json_text(&e);
+            }
+            checks.finish()?;
+            if let Some(s) = patch.status {
+                require_move(before.status, s)?;
+                row.status = s.as_str().into();
+            }
+            if row_of(&before).changes_nothing(&row) {
+                return Ok(before);
+            }
+            let after = save(conn, &c, &before, row)?;
+            record(
+                conn,
+                &c,
+                Change {
+                    force_id: Some(&force),
+                    inspection_id: Some(&inspection_id),
+                    entity: Entity::Action,
+                    entity_id: &id,
+                    action: "update",
+                    before: Some(&before),
+                    after: Some(&after),
+                },
+            )?;
+            Ok(after)
+        })
+        .await
+}
+
+impl ActionRow {
+    fn changes_nothing(&self, other: &ActionRow) -> bool {
+        self.title == other.title
+            && self.owner == other.owner
+            && self.due_on == other.due_on
+            && self.status == other.status
+            && self.rag == other.rag
+            && self.evidence == other.evidence
+    }
+}
+
+/// Appends a progress update; its status, if any, becomes the action's.
+pub async fn append_update(
+    ctx: &Ctx,
+    force: &str,
+    action_id: &str,
+    body: Body<NewActionUpdate>,
+) -> AppResult<Action> {
+    let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let (before, item, in_scope, inspection_id) = visible_action(conn, &c, &force, &id)?;
+            policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
+            let input = body.parse()?;
+            let mut checks = Checks::new();
+            checks.text("note", &input.note, MAX_TEXT);
+            check_evidence(&mut checks, "evidence", &input.evidence);
+            checks.finish()?;
+            if let Some(s) = input.status {
+                require_move(before.status, s)?;
+            }
+            let update = ActionUpdateRow {
+                id: new_id(),
+                action_id: id.clone(),
+                force_id: force.clone(),
+                at: c.now,
+                author: c.principal.actor(),
+                status: input.status.map(|s| s.as_str().to_string()),
+                note: input.note.trim().to_string(),
+            };
+            diesel::insert_into(action_updates::table)
+                .values(&update)
+                .execute(conn)?;
+            let mut row = row_of(&before);
+            if let Some(s) = input.status {
+                row.status = s.as_str().into();
+            }
+            let mut evidence = before.evidence.clone();
+            for link in input.evidence {
+                if !evidence.contains(&link) {
+                    evidence.push(link);
+                }
+            }
+            row.evidence = to_json_text(&evidence);
+            // The update is part of the action: its version moves, so writers holding an old
+            // ETag learn of it.
+            let after = save(conn, &c, &before, row)?;
+            let appended = ActionUpdate::from_row(update)?;
+            record(
+                conn,
+                &c,
+                Change::<(), _> {
+                    force_id: Some(&force),
+                    inspection_id: Some(&inspection_id),
+                    entity: Entity::ActionUpdate,
+                    entity_id: &appended.id,
+                    action: "append",
+                    before: None,
+                    after: Some(&appended),
+                },
+            )?;
+            Ok(after)
+        })
+        .await
+}

@@ -1,0 +1,147 @@
+//! A force's worklist: every inspection in its scope, with where its response, its PCC
+//! response and its Section 55 duty stand.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::Ctx;
+use crate::auth::policy::{self, Stage};
+use crate::db::DbConn;
+use crate::db::schema::{force_responses, pcc_responses};
+use crate::error::{AppError, AppResult};
+use crate::inspections::model::{Inspection, InspectionFilter};
+use crate::inspections::service::{Cursor, force_kind_is_territorial, page};
+use crate::pcc_responses::model::PccStatus;
+use crate::responses::model::ResponseStatus;
+use crate::section55::rules::{Section55Status, status};
+use crate::types::{Date, Page, decode_cursor};
+
+/// One inspection on a force's worklist.
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "ForceInspection")]
+pub struct WorklistEntry {
+    pub inspection: Inspection,
+    /// The chief constable's response: null when none has been started, or when the caller
+    /// may not see a draft.
+    pub response_status: Option<ResponseStatus>,
+    /// The PCC response: null when none has been started, or when the caller may not see a draft.
+    pub pcc_response_status: Option<PccStatus>,
+    pub section55: Section55Status,
+}
+
+/// Where the force's responses to these inspections stand.
+pub struct Statuses {
+    pub responses: Vec<(String, String)>,
+    pub pcc: Vec<(String, String, Option<chrono::NaiveDateTime>)>,
+}
+
+pub fn statuses(conn: &mut DbConn, force: &str, inspection_ids: &[String]) -> AppResult<Statuses> {
+    let responses = force_responses::table
+        .filter(force_responses::force_id.eq(force))
+        .filter(force_responses::inspection_id.eq_any(inspection_ids))
+        .select((force_responses::inspection_id, force_responses::status))
+        .load(conn)?;
+    let pcc = pcc_responses::table
+        .filter(pcc_responses::force_id.eq(force))
+        .filter(pcc_responses::inspection_id.eq_any(inspection_ids))
+        .select((
+            pcc_responses::inspection_id,
+            pcc_responses::status,
+            pcc_responses::first_published_at,
+        ))
+        .load(conn)?;
+    Ok(Statuses { responses, pcc })
+}
+
+/// The Section 55 status of a force for an inspection, from the first publication time.
+pub fn section55_of(
+    inspection: &Inspection,
+    first_published_at: Option<chrono::NaiveDateTime>,
+    today: Date,
+) -> Section55Status {
+    status(
+        inspection.section55_deadline,
+        first_published_at.map(|t| Date(t.date())),
+        today,
+    )
+}
+
+pub fn entries(
+    ctx: &Ctx,
+    force: &str,
+    inspections: Vec<Inspection>,
+    s: &Statuses,
+) -> AppResult<Vec<WorklistEntry>> {
+    inspections
+        .into_iter()
+        .map(|inspection| {
+            let response_status = s
+                .responses
+                .iter()
+                .find(|(i, _)| *i == inspection.id)
+                .map(|(_, st)| ResponseStatus::from_db(st))
+                .transpose()?
+                .filter(|st| {
+                    let stage = crate::responses::service::stage_of(*st);
+                    policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage)
+                });
+            let pcc = s.pcc.iter().find(|(i, ..)| *i == inspection.id);
+            let pcc_response_status = pcc
+                .map(|(_, st, _)| PccStatus::from_db(st))
+                .transpose()?
+                .filter(|st| {
+                    let stage = if *st == PccStatus::Published {
+                        Stage::Published
+                    } else {
+                        Stage::Draft
+                    };
+                    policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage)
+                });
+            let section55 = section55_of(
+                &inspection,
+                pcc.and_then(|(_, _, at)| *at),
+                ctx.policy.today,
+            );
+            Ok(WorklistEntry {
+                inspection,
+                response_status,
+                pcc_response_status,
+                section55,
+            })
+        })
+        .collect()
+}
+
+/// The force's inspections, newest first, with their statuses.
+pub async fn list(
+    ctx: &Ctx,
+    force: &str,
+    mut filter: InspectionFilter,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<Page<WorklistEntry>> {
+    policy::require_public_read(&ctx.principal, &ctx.policy)?;
+    let after: Option<Cursor> = cursor
+        .as_deref()
+        .map(|c| decode_cursor("cursor", c))
+        .transpose()?;
+    let force = force.to_string();
+    filter.force = Some(force.clone());
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            force_kind_is_territorial(conn, &force)?
+                .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
+            let p = page(conn, &c, &filter, limit, after)?;
+            let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
+            let s = statuses(conn, &force, &ids)?;
+            let items = entries(&c, &force, p.items, &s)?;
+            Ok(Page {
+                items,
+                cursors: p.cursors,
+                next_cursor: p.next_cursor,
+            })
+        })
+        .await
+}

@@ -1,0 +1,228 @@
+//! GraphQL: `Inspection.forceResponse`, `Item.response`, `Item.responses`, their loaders, and
+//! the response mutations.
+
+use std::collections::HashMap;
+
+use async_graphql::connection::Connection;
+use async_graphql::dataloader::Loader;
+use async_graphql::{ComplexObject, Context, ID, Object, Result};
+use diesel::prelude::*;
+
+use super::model::{
+    ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
+};
+use super::service;
+use crate::actions::model::Action;
+use crate::app::Ctx;
+use crate::auth::policy;
+use crate::db::schema::force_responses;
+use crate::error::{AppError, IntoGql};
+use crate::graphql::{Loaders, connection, ctx};
+use crate::items::model::Item;
+use crate::types::{Page, decode_cursor, encode_cursor};
+use crate::write::{Body, Precondition};
+
+/// Force responses by (force, inspection), keeping those the caller may read.
+pub struct ForceResponses {
+    pub ctx: Ctx,
+}
+
+impl Loader<(String, String)> for ForceResponses {
+    type Value = ForceResponse;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), ForceResponse>> {
+        let keys = keys.to_vec();
+        let c = self.ctx.clone();
+        self.ctx
+            .db
+            .run(move |conn| {
+                let inspections: Vec<String> = keys.iter().map(|(_, i)| i.clone()).collect();
+                let rows = force_responses::table
+                    .filter(force_responses::inspection_id.eq_any(&inspections))
+                    .select(ForceResponseRow::as_select())
+                    .load(conn)?;
+                let mut out = HashMap::new();
+                for row in rows {
+                    let key = (row.force_id.clone(), row.inspection_id.clone());
+                    if !keys.contains(&key) {
+                        continue;
+                    }
+                    let r = ForceResponse::from_row(row)?;
+                    if policy::can_read_force_work(
+                        &c.principal,
+                        &c.policy,
+                        &r.force_id,
+                        service::stage_of(r.status),
+                    ) {
+                        out.insert(key, r);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e: AppError| e.to_gql())
+    }
+}
+
+/// Item responses by item, across every force whose work the caller may read.
+pub struct ItemResponses {
+    pub ctx: Ctx,
+}
+
+impl Loader<String> for ItemResponses {
+    type Value = Vec<ItemResponse>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<ItemResponse>>> {
+        let keys = keys.to_vec();
+        let c = self.ctx.clone();
+        let all = self
+            .ctx
+            .db
+            .run(move |conn| service::item_responses_for_items(conn, &c, &keys))
+            .await
+            .map_err(|e| e.to_gql())?;
+        let mut out: HashMap<String, Vec<ItemResponse>> = HashMap::new();
+        for r in all {
+            out.entry(r.item_id.clone()).or_default().push(r);
+        }
+        Ok(out)
+    }
+}
+
+/// Pages a list in memory by a string key (lists here are bounded by the number of forces).
+pub fn page_by<T: Clone>(
+    all: Vec<T>,
+    key: impl Fn(&T) -> String,
+    limit: i64,
+    after: Option<String>,
+) -> Result<Page<T>> {
+    let after: Option<String> = after
+        .as_deref()
+        .map(|c| decode_cursor("after", c))
+        .transpose()
+        .gql()?;
+    let mut rest: Vec<T> = all
+        .into_iter()
+        .filter(|t| after.as_ref().is_none_or(|a| key(t) > *a))
+        .collect();
+    let more = rest.len() as i64 > limit;
+    rest.truncate(limit as usize);
+    let cursors: Vec<String> = rest.iter().map(|t| encode_cursor(&key(t))).collect();
+    Ok(Page {
+        next_cursor: if more { cursors.last().cloned() } else { None },
+        items: rest,
+        cursors,
+    })
+}
+
+#[ComplexObject]
+impl Item {
+    /// A force's response to this item; null if none, or not the caller's to read.
+    async fn response(&self, gql: &Context<'_>, force_id: String) -> Result<Option<ItemResponse>> {
+        let all = gql
+            .data::<std::sync::Arc<Loaders>>()?
+            .item_responses
+            .load_one(self.id.clone())
+            .await?;
+        Ok(all
+            .unwrap_or_default()
+            .into_iter()
+            .find(|r| r.force_id == force_id))
+    }
+
+    /// Every force's response to this item that the caller may read, by force id.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn responses(
+        &self,
+        gql: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ItemResponse>> {
+        let limit = crate::graphql::first(first).gql()?;
+        let all = gql
+            .data::<std::sync::Arc<Loaders>>()?
+            .item_responses
+            .load_one(self.id.clone())
+            .await?;
+        Ok(connection(page_by(
+            all.unwrap_or_default(),
+            |r| r.force_id.clone(),
+            limit,
+            after,
+        )?))
+    }
+}
+
+#[ComplexObject]
+impl ItemResponse {
+    /// The force's actions for this item, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn actions(
+        &self,
+        gql: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Action>> {
+        let limit = crate::graphql::first(first).gql()?;
+        let all = gql
+            .data::<std::sync::Arc<Loaders>>()?
+            .actions
+            .load_one((self.force_id.clone(), self.item_id.clone()))
+            .await?;
+        Ok(connection(page_by(
+            all.unwrap_or_default(),
+            |a| a.id.clone(),
+            limit,
+            after,
+        )?))
+    }
+}
+
+#[derive(Default)]
+pub struct ResponseMutation;
+
+#[Object]
+impl ResponseMutation {
+    /// Creates (without `expectedVersion`) or changes the chief constable's response.
+    async fn put_force_response(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+        inspection_id: ID,
+        expected_version: Option<i32>,
+        input: ForceResponseInput,
+    ) -> Result<ForceResponse> {
+        let pre = Precondition::from_expected(expected_version);
+        service::put_force_response(
+            ctx(gql)?,
+            &force_id,
+            &inspection_id,
+            pre,
+            Body::Value(input),
+        )
+        .await
+        .map(|(r, _)| r)
+        .gql()
+    }
+
+    /// Creates (without `expectedVersion`) or changes a force's response to an item.
+    async fn put_item_response(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+        item_id: ID,
+        expected_version: Option<i32>,
+        input: ItemResponseInput,
+    ) -> Result<ItemResponse> {
+        let pre = Precondition::from_expected(expected_version);
+        service::put_item_response(ctx(gql)?, &force_id, &item_id, pre, Body::Value(input))
+            .await
+            .map(|(r, _)| r)
+            .gql()
+    }
+}

@@ -1,0 +1,504 @@
+//! The chief constable's response and the item responses: finding them as the caller,
+//! writing them under the policy, and the rules of their status.
+
+use diesel::prelude::*;
+
+use super::model::{
+    ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
+    ItemResponseRow, ResponseStatus,
+};
+use crate::app::Ctx;
+use crate::audit::model::Entity;
+use crate::audit::service::{Change, record};
+use crate::auth::policy::{self, Action, Stage};
+use crate::db::DbConn;
+use crate::db::schema::{force_responses, item_responses};
+use crate::error::{AppError, AppResult};
+use crate::inspections::model::Inspection;
+use crate::inspections::service::{force_kind_is_territorial, load_one};
+use crate::items::model::Item;
+use crate::types::parse_uuid;
+use crate::validate::{Checks, MAX_TEXT};
+use crate::write::{Body, Precondition};
+
+/// An inspection as seen for one force: readable by the caller and covering the force.
+pub fn inspection_for_force(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<Inspection> {
+    let territorial = force_kind_is_territorial(conn, force)?
+        .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
+    let inspection = load_one(conn, ctx, inspection_id)?;
+    if !inspection.covers(force, territorial) {
+        return Err(AppError::not_found(format!(
+            "the inspection does not cover {force}"
+        )));
+    }
+    Ok(inspection)
+}
+
+/// An item as seen for one force: its inspection readable, and the item addressed to the force.
+pub fn item_for_force(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    item_id: &str,
+) -> AppResult<(Item, Inspection, bool)> {
+    let territorial = force_kind_is_territorial(conn, force)?
+        .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
+    let (item, inspection) = crate::items::service::load_visible(conn, ctx, item_id)?;
+    let in_scope = inspection.covers(force, territorial);
+    if !item.applies_to(force, in_scope) {
+        return Err(AppError::not_found(format!(
+            "the item is not addressed to {force}"
+        )));
+    }
+    Ok((item, inspection, in_scope))
+}
+
+/// How far the force's work on an inspection has gone: submitted once the chief constable's
+/// response is submitted. Item responses and actions follow it.
+pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppResult<Stage> {
+    let status: Option<String> = force_responses::table
+        .find((force, inspection_id))
+        .select(force_responses::status)
+        .first(conn)
+        .optional()?;
+    Ok(match status.as_deref() {
+        Some("submitted") => Stage::Submitted,
+        _ => Stage::Draft,
+    })
+}
+
+/// Stages of many (force, inspection) pairs at once, for loaders and cross-force lists.
+pub fn submitted_pairs(
+    conn: &mut DbConn,
+    inspection_ids: &[String],
+) -> AppResult<Vec<(String, String)>> {
+    Ok(force_responses::table
+        .filter(force_responses::inspection_id.eq_any(inspection_ids))
+        .filter(force_responses::status.eq("submitted"))
+        .select((force_responses::force_id, force_responses::inspection_id))
+        .load(conn)?)
+}
+
+fn load_force_response_row(
+    conn: &mut DbConn,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<Option<ForceResponseRow>> {
+    Ok(force_responses::table
+        .find((force, inspection_id))
+        .select(ForceResponseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn stage_of(status: ResponseStatus) -> Stage {
+    match status {
+        ResponseStatus::Draft => Stage::Draft,
+        ResponseStatus::Submitted => Stage::Submitted,
+    }
+}
+
+/// The chief constable's response, if the caller may read it.
+pub fn read_force_response(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<ForceResponse> {
+    inspection_for_force(conn, ctx, force, inspection_id)?;
+    let not_found = || AppError::not_found(format!("no response from {force} to this inspection"));
+    let row = load_force_response_row(conn, force, inspection_id)?.ok_or_else(not_found)?;
+    let response = ForceResponse::from_row(row)?;
+    if !policy::can_read_force_work(
+        &ctx.principal,
+        &ctx.policy,
+        force,
+        stage_of(response.status),
+    ) {
+        return Err(not_found());
+    }
+    Ok(response)
+}
+
+pub async fn get_force_response(
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<ForceResponse> {
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| read_force_response(conn, &c, &force, &id))
+        .await
+}
+
+/// A submitted response stays submitted.
+pub fn require_response_move(from: ResponseStatus, to: ResponseStatus) -> AppResult<()> {
+    if from == ResponseStatus::Submitted && to == ResponseStatus::Draft {
+        return Err(AppError::Conflict(
+            "a submitted response does not go back to draft".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates (`true`) or changes the chief constable's response.
+pub async fn put_force_response(
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+    pre: Precondition,
+    body: Body<ForceResponseInput>,
+) -> AppResult<(ForceResponse, bool)> {
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            inspection_for_force(conn, &c, &force, &id)?;
+            let existing = load_force_response_row(conn, &force, &id)?
+                .map(ForceResponse::from_row)
+                .transpose()?;
+            let stage = existing
+                .as_ref()
+                .map_or(Stage::Draft, |r| stage_of(r.status));
+            policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "response")?;
+            policy::require(&c.principal, Action::EditForceResponse { force: &force })?;
+            match &existing {
+                Some(r) => pre.check(r.version)?,
+                None => pre.check_absent()?,
+            }
+            let input = body.parse()?;
+            let mut checks = Checks::new();
+            if let Some(comments) = &input.comments {
+                checks.optional_text("comments", comments, MAX_TEXT);
+            }
+            checks.finish()?;
+            match existing {
+                None => {
+                    let status = input.status.unwrap_or(ResponseStatus::Draft);
+                    let row = ForceResponseRow {
+                        force_id: force.clone(),
+                        inspection_id: id.clone(),
+                        comments: input.comments.unwrap_or_default(),
+                        status: status.as_str().into(),
+                        submitted_at: (status == ResponseStatus::Submitted).then_some(c.now),
+                        version: 1,
+                        created_at: c.now,
+                        updated_at: c.now,
+                    };
+                    diesel::insert_into(force_responses::table)
+                        .values(&row)
+                        .execute(conn)?;
+                    let created = ForceResponse::from_row(row)?;
+                    record(
+                        conn,
+                        &c,
+                        Change::<(), _> {
+                            force_id: Some(&force),
+                            inspection_id: Some(&id),
+                            entity: Entity::ForceResponse,
+                            entity_id: &format!("{force}/{id}"),
+                            action: if status == ResponseStatus::Submitted {
+                                "submit"
+                            } else {
+                                "create"
+                            },
+                            before: None,
+                            after: Some(&created),
+                        },
+                    )?;
+                    Ok((created, true))
+                }
+                Some(before) => {
+                    let status = input.status.unwrap_or(before.status);
+                    require_response_move(before.status, status)?;
+                    let comments = input.comments.unwrap_or_else(|| before.comments.clone());
+                    if status == before.status && comments == before.comments {
+                        return Ok((before, false));
+                    }
+                    let submitting = status == ResponseStatus::Submitted
+                        && before.status == ResponseStatus::Draft;
+                    let row = ForceResponseRow {
+                        force_id: force.clone(),
+                        inspection_id: id.clone(),
+                        comments,
+                        status: status.as_str().into(),
+                        submitted_at: if submitting {
+                            Some(c.now)
+                        } else {
+                            before.submitted_at.map(|t| t.naive())
+                        },
+                        version: before.version + 1,
+                        created_at: before.created_at.naive(),
+                        updated_at: c.now,
+                    };
+                    let n = diesel::update(
+                        force_responses::table
+                            .find((&force, &id))
+                            .filter(force_responses::version.eq(before.version)),
+                    )
+                    .set(&row)
+                    .execute(conn)?;
+                    if n == 0 {
+                        return Err(AppError::VersionMismatch {
+                            current: before.version + 1,
+                        });
+                    }
+                    let after = ForceResponse::from_row(row)?;
+                    record(
+                        conn,
+                        &c,
+                        Change {
+                            force_id: Some(&force),
+                            inspection_id: Some(&id),
+                            entity: Entity::ForceResponse,
+                            entity_id: &format!("{force}/{id}"),
+                            action: if submitting { "submit" } else { "update" },
+                            before: Some(&before),
+                            after: Some(&after),
+                        },
+                    )?;
+                    Ok((after, false))
+                }
+            }
+        })
+        .await
+}
+
+fn load_item_response_row(
+    conn: &mut DbConn,
+    force: &str,
+    item_id: &str,
+) -> AppResult<Option<ItemResponseRow>> {
+    Ok(item_responses::table
+        .find((force, item_id))
+        .select(ItemResponseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// An item response, if the caller may read it.
+pub fn read_item_response(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    item_id: &str,
+) -> AppResult<ItemResponse> {
+    let (_, inspection, _) = item_for_force(conn, ctx, force, item_id)?;
+    let not_found = || AppError::not_found(format!("no response from {force} to this item"));
+    let stage = work_stage(conn, force, &inspection.id)?;
+    policy::require_read_force_work(&ctx.principal, &ctx.policy, force, stage, "item response")?;
+    let row = load_item_response_row(conn, force, item_id)?.ok_or_else(not_found)?;
+    ItemResponse::from_row(row)
+}
+
+pub async fn get_item_response(ctx: &Ctx, force: &str, item_id: &str) -> AppResult<ItemResponse> {
+    let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| read_item_response(conn, &c, &force, &id))
+        .await
+}
+
+/// Creates (`true`) or changes a force's response to an item. The force writes acceptance and
+/// narrative; the inspectorate writes the HMICFRS status, once the response exists.
+pub async fn put_item_response(
+    ctx: &Ctx,
+    force: &str,
+    item_id: &str,
+    pre: Precondition,
+    body: Body<ItemResponseInput>,
+) -> AppResult<(ItemResponse, bool)> {
+    let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let (item, inspection, in_scope) = item_for_force(conn, &c, &force, &id)?;
+            let stage = work_stage(conn, &force, &inspection.id)?;
+            policy::require_read_force_work(
+                &c.principal,
+                &c.policy,
+                &force,
+                stage,
+                "item response",
+            )?;
+            let answer = Action::EditItemResponse {
+                force: &force,
+                to_chief_constable: item.to_chief_constable_of(&force, in_scope),
+                to_policing_body: item.to_policing_body_of(in_scope),
+            };
+            let status = Action::SetHmicfrsStatus { force: &force };
+            let may_answer = policy::require(&c.principal, answer).is_ok();
+            let may_set_status = policy::require(&c.principal, status).is_ok();
+            if !may_answer && !may_set_status {
+                // Neither half of the resource is the caller's to write: the refusal of the answer.
+                policy::require(&c.principal, answer)?;
+            }
+            let existing = load_item_response_row(conn, &force, &id)?
+                .map(ItemResponse::from_row)
+                .transpose()?;
+            if existing.is_none() && !may_answer {
+                return Err(AppError::not_found(format!(
+                    "no response from {force} to this item yet"
+                )));
+            }
+            match &existing {
+                Some(r) => pre.check(r.version)?,
+                None => pre.check_absent()?,
+            }
+            let input = body.parse()?;
+            let mut checks = Checks::new();
+            if let Some(text) = &input.response {
+                checks.optional_text("response", text, MAX_TEXT);
+            }
+            if existing.is_none() && input.acceptance.is_none() {
+                checks.fail(
+                    "acceptance",
+                    format!(
+                        "is required: one of {}",
+                        super::model::Acceptance::expected()
+                    ),
+                );
+            }
+            checks.finish()?;
+            let before = existing.clone();
+            let acceptance = input
+                .acceptance
+                .or(before.as_ref().and_then(|b| b.acceptance));
+            let response = input.response.clone().unwrap_or_else(|| {
+                before
+                    .as_ref()
+                    .map(|b| b.response.clone())
+                    .unwrap_or_default()
+            });
+            let hmicfrs = input.hmicfrs_status.unwrap_or(
+                before
+                    .as_ref()
+                    .map_or(super::model::HmicfrsStatus::AwaitingReview, |b| {
+                        b.hmicfrs_status
+                    }),
+            );
+            let answer_changed = before
+                .as_ref()
+                .is_none_or(|b| b.acceptance != acceptance || b.response != response);
+            let status_changed = before.as_ref().map_or(
+                hmicfrs != super::model::HmicfrsStatus::AwaitingReview,
+                |b| b.hmicfrs_status != hmicfrs,
+            );
+            if answer_changed {
+                policy::require(&c.principal, answer)?;
+            }
+            if status_changed {
+                policy::require(&c.principal, status)?;
+            }
+            if let Some(b) = &before
+                && !answer_changed
+                && !status_changed
+            {
+                return Ok((b.clone(), false));
+            }
+            let version = before.as_ref().map_or(1, |b| b.version + 1);
+            let row = ItemResponseRow {
+                force_id: force.clone(),
+                item_id: id.clone(),
+                inspection_id: inspection.id.clone(),
+                acceptance: acceptance.map(|a| a.as_str().to_string()),
+                response,
+                hmicfrs_status: hmicfrs.as_str().into(),
+                version,
+                created_at: before.as_ref().map_or(c.now, |b| b.created_at.naive()),
+                updated_at: c.now,
+            };
+            match &before {
+                None => {
+                    diesel::insert_into(item_responses::table)
+                        .values(&row)
+                        .execute(conn)?;
+                }
+                Some(b) => {
+                    let n = diesel::update(
+                        item_responses::table
+                            .find((&force, &id))
+                            .filter(item_responses::version.eq(b.version)),
+                    )
+                    .set(&row)
+                    .execute(conn)?;
+                    if n == 0 {
+                        return Err(AppError::VersionMismatch {
+                            current: b.version + 1,
+                        });
+                    }
+                }
+            }
+            let after = ItemResponse::from_row(row)?;
+            record(
+                conn,
+                &c,
+                Change {
+                    force_id: Some(&force),
+                    inspection_id: Some(&inspection.id),
+                    entity: Entity::ItemResponse,
+                    entity_id: &format!("{force}/{id}"),
+                    action: if before.is_none() { "create" } else { "update" },
+                    before: before.as_ref(),
+                    after: Some(&after),
+                },
+            )?;
+            Ok((after, before.is_none()))
+        })
+        .await
+}
+
+/// Item responses of many items, for loaders: only those of forces whose work the caller may
+/// read at its stage.
+pub fn item_responses_for_items(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    item_ids: &[String],
+) -> AppResult<Vec<ItemResponse>> {
+    let rows = item_responses::table
+        .filter(item_responses::item_id.eq_any(item_ids))
+        .order((item_responses::item_id, item_responses::force_id))
+        .select(ItemResponseRow::as_select())
+        .load(conn)?;
+    let mut inspection_ids: Vec<String> = rows.iter().map(|r| r.inspection_id.clone()).collect();
+    inspection_ids.sort();
+    inspection_ids.dedup();
+    let submitted = submitted_pairs(conn, &inspection_ids)?;
+    rows.into_iter()
+        .filter(|r| {
+            let stage = if submitted
+                .iter()
+                .any(|(f, i)| *f == r.force_id && *i == r.inspection_id)
+            {
+                Stage::Submitted
+            } else {
+                Stage::Draft
+            };
+            policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
+        })
+        .map(ItemResponse::from_row)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submitted_response_does_not_go_back_to_draft() {
+        use ResponseStatus::*;
+        assert!(require_response_move(Draft, Submitted).is_ok());
+        assert!(require_response_move(Draft, Draft).is_ok());
+        assert!(require_response_move(Submitted, Submitted).is_ok());
+        assert_eq!(
+            require_response_move(Submitted, Draft).unwrap_err().code(),
+            "conflict"
+        );
+    }
+}
