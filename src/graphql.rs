@@ -30,6 +30,8 @@ pub struct Query(
 pub struct Mutation(
     crate::inspections::graphql::InspectionMutation,
     crate::items::graphql::ItemMutation,
+    crate::responses::graphql::ResponseMutation,
+    crate::actions::graphql::ActionMutation,
 );
 
 pub type OversightSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -64,10 +64,10 @@ pub fn for_pairs(conn: &mut DbConn, pairs: &[(String, String)]) -> AppResult<Vec
 }
 
 /// Checks the caller may read the force's work on this item, and returns the write rule.
-fn visible_item<'a>(
+fn visible_item(
     conn: &mut DbConn,
     ctx: &Ctx,
-    force: &'a str,
+    force: &str,
     item_id: &str,
 ) -> AppResult<(Item, bool, String)> {
     let (item, inspection, in_scope) = item_for_force(conn, ctx, force, item_id)?;
@@ -141,6 +141,7 @@ pub async fn create(
     item_id: &str,
     body: Body<NewAction>,
 ) -> AppResult<Action> {
+    policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
     let c = ctx.clone();
     ctx.db
@@ -268,6 +269,7 @@ pub async fn update(
     pre: Precondition,
     body: Body<ActionPatch>,
 ) -> AppResult<Action> {
+    policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
     let c = ctx.clone();
     ctx.db
@@ -341,6 +343,7 @@ pub async fn append_update(
     action_id: &str,
     body: Body<NewActionUpdate>,
 ) -> AppResult<Action> {
+    policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
     let c = ctx.clone();
     ctx.db

@@ -59,6 +59,16 @@ pub fn is_member(p: &Principal, force: &str) -> bool {
     p.acts_for(force) && p.has_any(&FORCE_ROLES)
 }
 
+/// Every change needs a token: an anonymous write is `401` before anything is looked up.
+pub fn require_signed_in(p: &Principal) -> Result<(), AppError> {
+    if p.is_anonymous() {
+        return Err(AppError::Unauthenticated(
+            "this change needs a bearer token".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Anonymous callers read public things only when the operator allows it.
 pub fn require_public_read(p: &Principal, ctx: &Context) -> Result<(), AppError> {
     if p.is_anonymous() && !ctx.public_read {

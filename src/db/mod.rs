@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
@@ -106,8 +106,14 @@ impl r2d2::ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(ConnectError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction (a panic mid-way) is not reused.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        type Manager = <DbConn as Connection>::TransactionManager;
+        Manager::is_broken_transaction_manager(conn)
+            || !matches!(
+                Manager::transaction_manager_status_mut(conn).transaction_depth(),
+                Ok(None)
+            )
     }
 }
 
@@ -176,13 +182,13 @@ impl Db {
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` in one transaction on the blocking pool.
+    /// Runs `f` in one write transaction on the blocking pool.
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| write_transaction(conn, f)).await
     }
 
     /// Applies pending migrations and loads the reference data (the territorial forces and
@@ -211,6 +217,33 @@ impl Db {
 
     pub fn pool_state(&self) -> r2d2::State {
         self.pool.state()
+    }
+}
+
+/// A transaction that will write. On SQLite it begins `IMMEDIATE`, taking the write lock at
+/// once: two deferred transactions that both read and then write would otherwise fail with
+/// "database is locked" instead of waiting their turn.
+pub fn write_transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
     }
 }
 

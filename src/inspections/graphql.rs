@@ -64,6 +64,18 @@ impl Inspection {
             all, None, limit, cursor,
         )))
     }
+
+    /// The chief constable's response of a force; null if none, or not the caller's to read.
+    async fn force_response(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+    ) -> Result<Option<crate::responses::model::ForceResponse>> {
+        gql.data::<std::sync::Arc<Loaders>>()?
+            .force_responses
+            .load_one((force_id, self.id.clone()))
+            .await
+    }
 }
 
 /// Changes to an inspection; fields left out stay as they are, null clears `reportUrl` and

@@ -300,6 +300,7 @@ pub async fn update(
     pre: Precondition,
     body: Body<InspectionPatch>,
 ) -> AppResult<Inspection> {
+    policy::require_signed_in(&ctx.principal)?;
     let id = crate::types::parse_uuid("id", id)?;
     let c = ctx.clone();
     ctx.db

@@ -192,6 +192,7 @@ fn tidy(a: AddresseesInput) -> AddresseesInput {
 
 /// Adds an item to an inspection (inspectorate, admin).
 pub async fn create(ctx: &Ctx, inspection_id: &str, body: Body<NewItem>) -> AppResult<Item> {
+    policy::require_signed_in(&ctx.principal)?;
     let inspection_id = parse_uuid("id", inspection_id)?;
     let c = ctx.clone();
     ctx.db
@@ -260,6 +261,7 @@ pub async fn update(
     pre: Precondition,
     body: Body<ItemPatch>,
 ) -> AppResult<Item> {
+    policy::require_signed_in(&ctx.principal)?;
     let id = parse_uuid("id", id)?;
     let c = ctx.clone();
     ctx.db

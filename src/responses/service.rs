@@ -155,6 +155,7 @@ pub async fn put_force_response(
     pre: Precondition,
     body: Body<ForceResponseInput>,
 ) -> AppResult<(ForceResponse, bool)> {
+    policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
     let c = ctx.clone();
     ctx.db
@@ -314,6 +315,7 @@ pub async fn put_item_response(
     pre: Precondition,
     body: Body<ItemResponseInput>,
 ) -> AppResult<(ItemResponse, bool)> {
+    policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
     let c = ctx.clone();
     ctx.db

@@ -19,7 +19,7 @@ use diesel::{Connection, RunQueryDsl};
 use oversight::app::{AppState, Clock};
 use oversight::auth::Role;
 use oversight::auth::jwt::Verifier;
-use oversight::config::{Config, Secret};
+use oversight::config::Config;
 use oversight::db::Db;
 use serde_json::{Value, json};
 
@@ -130,7 +130,7 @@ impl TestApp {
         adjust(&mut config);
         let db = Db::connect(&config.database_url, config.db_pool_size).unwrap();
         db.migrate().unwrap();
-        let verifier = Verifier::hs256(&Secret::new(SECRET), "oversight", "oversight").unwrap();
+        let verifier = Verifier::from_config(&config).unwrap();
         let state = web::Data::new(AppState::with(config, db, verifier, clock));
         let svc = atest::init_service(oversight::app::app(state.clone())).await;
         let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
@@ -386,6 +386,55 @@ impl Res {
             body["type"].is_string() && body["title"].is_string() && body["detail"].is_string()
         );
         body
+    }
+}
+
+/// Sets up a typical inspection for force tests: all forces in scope, published 16 May 2025,
+/// with recommendation 2 to chief constables, area for improvement 1 to policing bodies, and
+/// recommendation 1 to other bodies only.
+pub struct Fixture {
+    pub inspection: String,
+    pub rec: String,
+    pub afi: String,
+    pub other: String,
+}
+
+impl TestApp {
+    pub async fn fixture(&self) -> Fixture {
+        let inspection = self.create_inspection(json!({})).await;
+        let id = inspection["id"].as_str().unwrap().to_string();
+        let rec = self.create_item(&id, json!({"number": 2})).await;
+        let afi = self
+            .create_item(&id, json!({"kind": "area_for_improvement", "number": 1, "addressees": {"policing_bodies": true}}))
+            .await;
+        let other = self
+            .create_item(
+                &id,
+                json!({"number": 1, "addressees": {"other_bodies": ["Home Office"]}}),
+            )
+            .await;
+        Fixture {
+            inspection: id,
+            rec: rec["id"].as_str().unwrap().to_string(),
+            afi: afi["id"].as_str().unwrap().to_string(),
+            other: other["id"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub fn editor(&self, force: &str) -> String {
+        self.token(&format!("editor-{force}"), &[Role::ForceEditor], &[force])
+    }
+
+    pub fn opcc(&self, force: &str) -> String {
+        self.token(&format!("opcc-{force}"), &[Role::OpccEditor], &[force])
+    }
+
+    pub fn viewer(&self, force: &str) -> String {
+        self.token(&format!("viewer-{force}"), &[Role::ForceViewer], &[force])
+    }
+
+    pub fn analyst(&self) -> String {
+        self.token("analyst-1", &[Role::Analyst], &[])
     }
 }
 
