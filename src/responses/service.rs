@@ -349,25 +349,9 @@ pub async fn put_item_response(
                     "no response from {force} to this item yet"
                 )));
             }
-            match &existing {
-                Some(r) => pre.check(r.version)?,
-                None => pre.check_absent()?,
-            }
+            // Which half of the resource changes decides who may make the change, so the body
+            // is read before the precondition here.
             let input = body.parse()?;
-            let mut checks = Checks::new();
-            if let Some(text) = &input.response {
-                checks.optional_text("response", text, MAX_TEXT);
-            }
-            if existing.is_none() && input.acceptance.is_none() {
-                checks.fail(
-                    "acceptance",
-                    format!(
-                        "is required: one of {}",
-                        super::model::Acceptance::expected()
-                    ),
-                );
-            }
-            checks.finish()?;
             let before = existing.clone();
             let acceptance = input
                 .acceptance
@@ -398,6 +382,19 @@ pub async fn put_item_response(
             if status_changed {
                 policy::require(&c.principal, status)?;
             }
+            match &existing {
+                Some(r) => pre.check(r.version)?,
+                None => pre.check_absent()?,
+            }
+            let mut checks = Checks::new();
+            if let Some(text) = &input.response {
+                checks.optional_text("response", text, MAX_TEXT);
+            }
+            if existing.is_none() && input.acceptance.is_none() {
+                let expected = super::model::Acceptance::expected();
+                checks.fail("acceptance", format!("is required: one of {expected}"));
+            }
+            checks.finish()?;
             if let Some(b) = &before
                 && !answer_changed
                 && !status_changed

@@ -1,0 +1,416 @@
+//! The access matrix: every force-scoped endpoint and GraphQL field × every role × own force,
+//! another force and a joint token, while Norfolk's response is a draft and once submitted.
+//! Each cell is asserted, on both backends.
+
+mod common;
+
+use common::TestApp;
+use oversight::auth::Role;
+use serde_json::{Value, json};
+
+/// The callers, in the column order of the tables below.
+const CALLERS: [&str; 11] = [
+    "anonymous",
+    "viewer_own",
+    "viewer_other",
+    "editor_own",
+    "editor_other",
+    "editor_joint",
+    "opcc_own",
+    "opcc_other",
+    "analyst",
+    "inspectorate",
+    "admin",
+];
+
+fn tokens(app: &TestApp) -> Vec<Option<String>> {
+    vec![
+        None,
+        Some(app.viewer("norfolk")),
+        Some(app.viewer("kent")),
+        Some(app.editor("norfolk")),
+        Some(app.editor("kent")),
+        Some(app.token("joint", &[Role::ForceEditor], &["suffolk", "norfolk"])),
+        Some(app.opcc("norfolk")),
+        Some(app.opcc("kent")),
+        Some(app.analyst()),
+        Some(app.inspectorate()),
+        Some(app.admin()),
+    ]
+}
+
+/// HMICFRS statuses, one per caller in turn, so that consecutive writes differ.
+const HMICFRS: [&str; 6] = [
+    "awaiting_review",
+    "being_progressed",
+    "complete",
+    "no_further_action_needed",
+    "superseded",
+    "discharged",
+];
+
+struct Call {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+}
+
+fn calls(inspection: &str, rec: &str, afi: &str, action: &str) -> Vec<Call> {
+    let call = |name, method, path: String, body: Option<Value>| Call {
+        name,
+        method,
+        path,
+        body,
+    };
+    vec![
+        call(
+            "GET response",
+            "GET",
+            format!("/v1/forces/norfolk/inspections/{inspection}/response"),
+            None,
+        ),
+        call(
+            "GET item response",
+            "GET",
+            format!("/v1/forces/norfolk/items/{rec}/response"),
+            None,
+        ),
+        call(
+            "GET actions",
+            "GET",
+            format!("/v1/forces/norfolk/items/{rec}/actions"),
+            None,
+        ),
+        call(
+            "GET action",
+            "GET",
+            format!("/v1/forces/norfolk/actions/{action}"),
+            None,
+        ),
+        call(
+            "GET worklist",
+            "GET",
+            "/v1/forces/norfolk/inspections".into(),
+            None,
+        ),
+        call("GET audit", "GET", "/v1/audit?force=norfolk".into(), None),
+        call(
+            "PUT response",
+            "PUT",
+            format!("/v1/forces/norfolk/inspections/{inspection}/response"),
+            Some(json!({"comments": "x {caller}"})),
+        ),
+        call(
+            "PUT item acceptance",
+            "PUT",
+            format!("/v1/forces/norfolk/items/{rec}/response"),
+            Some(json!({"acceptance": "accepted", "response": "y {caller}"})),
+        ),
+        call(
+            "PUT item hmicfrs",
+            "PUT",
+            format!("/v1/forces/norfolk/items/{rec}/response"),
+            Some(json!({"hmicfrs_status": "{status}"})),
+        ),
+        call(
+            "PUT body item",
+            "PUT",
+            format!("/v1/forces/norfolk/items/{afi}/response"),
+            Some(json!({"acceptance": "accepted", "response": "z {caller}"})),
+        ),
+        call(
+            "POST action",
+            "POST",
+            format!("/v1/forces/norfolk/items/{rec}/actions"),
+            Some(json!({"title": "t"})),
+        ),
+        call(
+            "PATCH action",
+            "PATCH",
+            format!("/v1/forces/norfolk/actions/{action}"),
+            Some(json!({"owner": "o {caller}"})),
+        ),
+        call(
+            "POST update",
+            "POST",
+            format!("/v1/forces/norfolk/actions/{action}/updates"),
+            Some(json!({"note": "n"})),
+        ),
+    ]
+}
+
+//                      anon own  oth  ed   edo  jnt  opc  opco anl  insp adm
+const DRAFT: [(&str, [u16; 11]); 13] = [
+    (
+        "GET response",
+        [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200],
+    ),
+    (
+        "GET item response",
+        [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200],
+    ),
+    (
+        "GET actions",
+        [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200],
+    ),
+    (
+        "GET action",
+        [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200],
+    ),
+    (
+        "GET worklist",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET audit",
+        [401, 200, 404, 200, 404, 200, 200, 404, 403, 403, 200],
+    ),
+    (
+        "PUT response",
+        [401, 403, 404, 200, 404, 200, 403, 404, 404, 404, 403],
+    ),
+    (
+        "PUT item acceptance",
+        [401, 403, 404, 200, 404, 200, 403, 404, 404, 404, 403],
+    ),
+    (
+        "PUT item hmicfrs",
+        [401, 403, 404, 403, 404, 403, 403, 404, 404, 404, 200],
+    ),
+    (
+        "PUT body item",
+        [401, 403, 404, 403, 404, 403, 200, 404, 404, 404, 403],
+    ),
+    (
+        "POST action",
+        [401, 403, 404, 201, 404, 201, 403, 404, 404, 404, 403],
+    ),
+    (
+        "PATCH action",
+        [401, 403, 404, 200, 404, 200, 403, 404, 404, 404, 403],
+    ),
+    (
+        "POST update",
+        [401, 403, 404, 201, 404, 201, 403, 404, 404, 404, 403],
+    ),
+];
+
+//                      anon own  oth  ed   edo  jnt  opc  opco anl  insp adm
+const SUBMITTED: [(&str, [u16; 11]); 13] = [
+    (
+        "GET response",
+        [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200],
+    ),
+    (
+        "GET item response",
+        [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200],
+    ),
+    (
+        "GET actions",
+        [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200],
+    ),
+    (
+        "GET action",
+        [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200],
+    ),
+    (
+        "GET worklist",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET audit",
+        [401, 200, 404, 200, 404, 200, 200, 404, 403, 403, 200],
+    ),
+    (
+        "PUT response",
+        [401, 403, 404, 200, 404, 200, 403, 404, 403, 403, 403],
+    ),
+    (
+        "PUT item acceptance",
+        [401, 403, 404, 200, 404, 200, 403, 404, 403, 403, 403],
+    ),
+    (
+        "PUT item hmicfrs",
+        [401, 403, 404, 403, 404, 403, 403, 404, 403, 200, 200],
+    ),
+    (
+        "PUT body item",
+        [401, 403, 404, 403, 404, 403, 200, 404, 403, 403, 403],
+    ),
+    (
+        "POST action",
+        [401, 403, 404, 201, 404, 201, 403, 404, 403, 403, 403],
+    ),
+    (
+        "PATCH action",
+        [401, 403, 404, 200, 404, 200, 403, 404, 403, 403, 403],
+    ),
+    (
+        "POST update",
+        [401, 403, 404, 201, 404, 201, 403, 404, 403, 403, 403],
+    ),
+];
+
+fn graphql_code(res: &Value) -> u16 {
+    match res["errors"][0]["extensions"]["status"].as_u64() {
+        Some(s) => s as u16,
+        None => 200,
+    }
+}
+
+async fn check(
+    app: &TestApp,
+    table: &[(&str, [u16; 11]); 13],
+    calls: &[Call],
+    state: &str,
+) -> usize {
+    let tokens = tokens(app);
+    let mut cells = 0;
+    let mut failures = vec![];
+    for (name, expected) in table.iter() {
+        let call = calls.iter().find(|c| c.name == *name).unwrap();
+        for (i, token) in tokens.iter().enumerate() {
+            let mut req = app
+                .req(call.method.parse().unwrap(), &call.path)
+                .maybe_token(token.as_deref());
+            if call.method == "PUT" || call.method == "PATCH" {
+                req = req.if_match("*");
+            }
+            if let Some(b) = &call.body {
+                // Each caller writes a different value, so that no write is a no-op.
+                let text = b
+                    .to_string()
+                    .replace("{caller}", CALLERS[i])
+                    .replace("{status}", HMICFRS[i % HMICFRS.len()]);
+                req = req.json(serde_json::from_str(&text).unwrap());
+            }
+            let res = req.send().await;
+            cells += 1;
+            if res.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "{state}: {name} as {}: expected {}, got {} {}",
+                    CALLERS[i],
+                    expected[i],
+                    res.status,
+                    res.text()
+                ));
+            } else if expected[i] >= 400 {
+                assert_eq!(
+                    res.header("content-type").as_deref(),
+                    Some("application/problem+json")
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    cells
+}
+
+/// The GraphQL fields and mutations of the same resources, against the REST expectations.
+async fn check_graphql(
+    app: &TestApp,
+    table: &[(&str, [u16; 11]); 13],
+    inspection: &str,
+    rec: &str,
+    state: &str,
+) -> usize {
+    let tokens = tokens(app);
+    let expect = |name: &str| table.iter().find(|(n, _)| *n == name).unwrap().1;
+    let read = r#"query($i: ID!, $r: ID!) { inspection(id: $i) { forceResponse(forceId: "norfolk") { status } }
+        item(id: $r) { response(forceId: "norfolk") { acceptance actions { edges { node { id } } } } } }"#;
+    let put = r#"mutation($i: ID!) { putForceResponse(forceId: "norfolk", inspectionId: $i, expectedVersion: null, input: {comments: "g"}) { version } }"#;
+    let hmicfrs = r#"mutation($r: ID!) { putItemResponse(forceId: "norfolk", itemId: $r, input: {hmicfrsStatus: COMPLETE}) { version } }"#;
+    let mut cells = 0;
+    let mut failures = vec![];
+    for (i, token) in tokens.iter().enumerate() {
+        let r = app
+            .gql(token.as_deref(), read, json!({"i": inspection, "r": rec}))
+            .await;
+        let sees = !r["data"]["inspection"]["forceResponse"].is_null();
+        if sees != (expect("GET response")[i] == 200) {
+            failures.push(format!("{state}: forceResponse as {}: {r}", CALLERS[i]));
+        }
+        let sees_item = !r["data"]["item"]["response"].is_null();
+        if sees_item != (expect("GET item response")[i] == 200) {
+            failures.push(format!("{state}: item.response as {}: {r}", CALLERS[i]));
+        }
+        // Without expectedVersion an existing response answers 428 once access is granted.
+        for (name, q) in [("PUT response", put), ("PUT item hmicfrs", hmicfrs)] {
+            let res = app
+                .gql(token.as_deref(), q, json!({"i": inspection, "r": rec}))
+                .await;
+            let want = match expect(name)[i] {
+                200 => 428,
+                other => other,
+            };
+            if graphql_code(&res) != want {
+                failures.push(format!(
+                    "{state}: {name} (GraphQL) as {}: expected {want}: {res}",
+                    CALLERS[i]
+                ));
+            }
+        }
+        cells += 4;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    cells
+}
+
+both_backends!(every_role_against_every_force_endpoint, |app| async move {
+    let f = app.fixture().await;
+    let editor = app.editor("norfolk");
+    app.put(&format!(
+        "/v1/forces/norfolk/inspections/{}/response",
+        f.inspection
+    ))
+    .token(&editor)
+    .json(json!({"comments": "draft"}))
+    .send()
+    .await;
+    app.put(&format!("/v1/forces/norfolk/items/{}/response", f.rec))
+        .token(&editor)
+        .json(json!({"acceptance": "accepted"}))
+        .send()
+        .await;
+    app.put(&format!("/v1/forces/norfolk/items/{}/response", f.afi))
+        .token(&app.opcc("norfolk"))
+        .json(json!({"acceptance": "accepted"}))
+        .send()
+        .await;
+    let action = app
+        .post(&format!("/v1/forces/norfolk/items/{}/actions", f.rec))
+        .token(&editor)
+        .json(json!({"title": "first"}))
+        .send()
+        .await
+        .json();
+    let calls = calls(
+        &f.inspection,
+        &f.rec,
+        &f.afi,
+        action["id"].as_str().unwrap(),
+    );
+    let mut cells = check(&app, &DRAFT, &calls, "draft").await;
+    cells += check_graphql(&app, &DRAFT, &f.inspection, &f.rec, "draft").await;
+    app.put(&format!(
+        "/v1/forces/norfolk/inspections/{}/response",
+        f.inspection
+    ))
+    .token(&editor)
+    .if_match("*")
+    .json(json!({"status": "submitted"}))
+    .send()
+    .await;
+    cells += check(&app, &SUBMITTED, &calls, "submitted").await;
+    cells += check_graphql(&app, &SUBMITTED, &f.inspection, &f.rec, "submitted").await;
+    eprintln!(
+        "{}: {cells} cells of the access matrix asserted",
+        app.backend_name
+    );
+});
