@@ -145,7 +145,13 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(crate::actions::rest::get_action)
             .service(crate::actions::rest::patch_action)
             .service(crate::actions::rest::add_update)
-            .service(crate::audit::rest::audit),
+            .service(crate::audit::rest::audit)
+            .service(crate::pcc_responses::rest::get_pcc_response)
+            .service(crate::pcc_responses::rest::put_pcc_response)
+            .service(crate::pcc_responses::rest::publish_pcc_response)
+            .service(crate::pcc_responses::rest::list_revisions)
+            .service(crate::section55::rest::section55_document)
+            .service(crate::compliance::rest::compliance),
     )
     .service(crate::ops::healthz)
     .service(crate::ops::readyz);

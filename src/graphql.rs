@@ -24,6 +24,7 @@ pub struct Query(
     crate::forces::graphql::ForceQuery,
     crate::inspections::graphql::InspectionQuery,
     crate::items::graphql::ItemQuery,
+    crate::compliance::graphql::ComplianceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +33,7 @@ pub struct Mutation(
     crate::items::graphql::ItemMutation,
     crate::responses::graphql::ResponseMutation,
     crate::actions::graphql::ActionMutation,
+    crate::pcc_responses::graphql::PccResponseMutation,
 );
 
 pub type OversightSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -77,6 +79,7 @@ pub struct Loaders {
     pub force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
     pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
+    pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
 }
 
 impl Loaders {
@@ -96,6 +99,10 @@ impl Loaders {
             ),
             actions: DataLoader::new(
                 crate::actions::graphql::Actions { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            pcc_responses: DataLoader::new(
+                crate::pcc_responses::graphql::PccResponses { ctx: ctx.clone() },
                 actix_web::rt::spawn,
             ),
         }

@@ -6,6 +6,7 @@ pub mod app; // the actix application, shared state and the per-request context
 pub mod audit; // the audit trail, written in the transaction of every change
 pub mod auth; // tokens, the principal, and `policy`: every access rule
 pub mod cli; // the command line: serve, migrate, seed, token
+pub mod compliance; // Section 55 compliance across forces
 pub mod config; // configuration from the environment
 pub mod csv; // CSV reading and writing
 pub mod db; // pool, MultiConnection, schema, migrations

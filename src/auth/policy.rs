@@ -136,6 +136,20 @@ pub fn require_read_force_work(
     }
 }
 
+/// The Section 55 document: everyone once the PCC response is published; before that the
+/// force's people, admin, and national readers (each section then shows what they may read).
+pub fn can_read_section55_document(
+    p: &Principal,
+    ctx: &Context,
+    force: &str,
+    published: bool,
+) -> bool {
+    if published {
+        return can_read_force_work(p, ctx, force, Stage::Published);
+    }
+    can_read_force_work(p, ctx, force, Stage::Submitted)
+}
+
 /// Whether a force-scoped list (worklist, audit) may be read at all: the force's people,
 /// national readers, and admin.
 pub fn can_read_force_lists(p: &Principal, force: &str) -> bool {

@@ -76,6 +76,19 @@ impl Inspection {
             .load_one((force_id, self.id.clone()))
             .await
     }
+
+    /// The PCC response of a force, with its Section 55 status; null if none, or not the
+    /// caller's to read.
+    async fn pcc_response(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+    ) -> Result<Option<crate::pcc_responses::model::PccResponse>> {
+        gql.data::<std::sync::Arc<Loaders>>()?
+            .pcc_responses
+            .load_one((force_id, self.id.clone()))
+            .await
+    }
 }
 
 /// Changes to an inspection; fields left out stay as they are, null clears `reportUrl` and

@@ -1,0 +1,41 @@
+//! `GET /v1/compliance/section55`.
+
+use actix_web::web::Query;
+use actix_web::{HttpResponse, get};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::service::{ComplianceRow, section55};
+use crate::app::Ctx;
+use crate::error::{AppResult, Problem};
+use crate::rest::date_param;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParams {
+    /// Inspections published on or after (YYYY-MM-DD).
+    pub published_from: Option<String>,
+    /// Inspections published on or before (YYYY-MM-DD).
+    pub published_to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComplianceList {
+    /// One row for every force, by id; not paginated.
+    pub items: Vec<ComplianceRow>,
+}
+
+/// Section 55 compliance: per force, how many inspections of the period stand in each state
+/// (analysts, the inspectorate, admin).
+#[utoipa::path(tag = "compliance", params(PeriodParams), responses(
+    (status = 200, description = "Every force's counts", body = ComplianceList),
+    (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a national role", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/compliance/section55")]
+pub async fn compliance(ctx: Ctx, q: Query<PeriodParams>) -> AppResult<HttpResponse> {
+    let from = date_param("published_from", &q.published_from)?;
+    let to = date_param("published_to", &q.published_to)?;
+    let items = section55(&ctx, from, to).await?;
+    Ok(HttpResponse::Ok().json(ComplianceList { items }))
+}

@@ -1,0 +1,386 @@
+//! The PCC response: reading it as the caller, writing it as the force's `opcc_editor`,
+//! publishing it under Section 55(5B), and keeping every published revision.
+
+use diesel::prelude::*;
+
+use super::model::{
+    Checklist, PccResponse, PccResponseInput, PccResponseRow, PccStatus, Revision, RevisionRow,
+};
+use crate::app::Ctx;
+use crate::audit::model::Entity;
+use crate::audit::service::{Change, record};
+use crate::auth::policy::{self, Action, Stage};
+use crate::db::DbConn;
+use crate::db::schema::{item_responses, pcc_response_revisions, pcc_responses};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::forces::worklist::section55_of;
+use crate::inspections::model::Inspection;
+use crate::items::model::ItemKind;
+use crate::responses::service::inspection_for_force;
+use crate::types::{Page, decode_cursor, encode_cursor, parse_uuid, to_json_text};
+use crate::validate::{Checks, MAX_TEXT};
+use crate::write::{Body, Precondition};
+
+pub fn stage_of(status: PccStatus) -> Stage {
+    match status {
+        PccStatus::Draft => Stage::Draft,
+        PccStatus::Published => Stage::Published,
+    }
+}
+
+fn load_row(
+    conn: &mut DbConn,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<Option<PccResponseRow>> {
+    Ok(pcc_responses::table
+        .find((force, inspection_id))
+        .select(PccResponseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn to_resource(ctx: &Ctx, inspection: &Inspection, row: PccResponseRow) -> AppResult<PccResponse> {
+    let section55 = section55_of(inspection, row.first_published_at, ctx.policy.today);
+    PccResponse::from_row(row, section55)
+}
+
+/// The PCC response, if the caller may read it (a draft: the force's people and admin;
+/// once published: everyone).
+pub fn read(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<(PccResponse, Inspection)> {
+    let inspection = inspection_for_force(conn, ctx, force, inspection_id)?;
+    let not_found =
+        || AppError::not_found(format!("no PCC response from {force} to this inspection"));
+    let row = load_row(conn, force, inspection_id)?.ok_or_else(not_found)?;
+    let status = PccStatus::from_db(&row.status)?;
+    if !policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage_of(status)) {
+        return Err(not_found());
+    }
+    Ok((to_resource(ctx, &inspection, row)?, inspection))
+}
+
+pub async fn get(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccResponse> {
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| read(conn, &c, &force, &id).map(|(r, _)| r))
+        .await
+}
+
+fn save_revision(conn: &mut DbConn, ctx: &Ctx, row: &PccResponseRow) -> AppResult<()> {
+    let revision = RevisionRow {
+        force_id: row.force_id.clone(),
+        inspection_id: row.inspection_id.clone(),
+        revision: row.revision,
+        comments: row.comments.clone(),
+        checklist: to_json_text(&Checklist::of_row(row)),
+        published_at: ctx.now,
+        published_by: ctx.principal.actor(),
+    };
+    diesel::insert_into(pcc_response_revisions::table)
+        .values(&revision)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Creates (`true`) or changes the PCC response. Once published, a change of the comments is
+/// published at once as a new revision (the earlier ones stay readable); the office checklist
+/// is a record of the office's steps and changes in place.
+pub async fn put(
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+    pre: Precondition,
+    body: Body<PccResponseInput>,
+) -> AppResult<(PccResponse, bool)> {
+    policy::require_signed_in(&ctx.principal)?;
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let inspection = inspection_for_force(conn, &c, &force, &id)?;
+            let existing = load_row(conn, &force, &id)?;
+            let stage = match &existing {
+                Some(r) => stage_of(PccStatus::from_db(&r.status)?),
+                None => Stage::Draft,
+            };
+            policy::require_read_force_work(
+                &c.principal,
+                &c.policy,
+                &force,
+                stage,
+                "PCC response",
+            )?;
+            policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
+            match &existing {
+                Some(r) => pre.check(r.version)?,
+                None => pre.check_absent()?,
+            }
+            let input = body.parse()?;
+            let mut checks = Checks::new();
+            if let Some(comments) = &input.comments {
+                checks.optional_text("comments", comments, MAX_TEXT);
+            }
+            checks.finish()?;
+            let new = existing.is_none();
+            let mut row = existing.clone().unwrap_or(PccResponseRow {
+                force_id: force.clone(),
+                inspection_id: id.clone(),
+                comments: String::new(),
+                status: PccStatus::Draft.as_str().into(),
+                revision: 0,
+                published_at: None,
+                first_published_at: None,
+                forwarded_to_chief_constable_on: None,
+                forwarded_to_police_and_crime_panel_on: None,
+                submitted_to_hmicfrs_portal_on: None,
+                sent_to_home_secretary_on: None,
+                published_on_opcc_website_on: None,
+                version: 0,
+                created_at: c.now,
+                updated_at: c.now,
+            });
+            let before = existing
+                .as_ref()
+                .map(|r| to_resource(&c, &inspection, r.clone()))
+                .transpose()?;
+            let comments_changed = input.comments.as_ref().is_some_and(|t| *t != row.comments);
+            if let Some(t) = input.comments {
+                row.comments = t;
+            }
+            let mut checklist = Checklist::of_row(&row);
+            if let Some(ch) = &input.checklist {
+                ch.apply(&mut checklist);
+            }
+            let checklist_changed = checklist != Checklist::of_row(&row);
+            checklist.write_to(&mut row);
+            if !new && !comments_changed && !checklist_changed {
+                return Ok((
+                    before.ok_or_else(|| AppError::Internal("missing PCC response".into()))?,
+                    false,
+                ));
+            }
+            let published = row.status == PccStatus::Published.as_str();
+            let amended = published && comments_changed;
+            if amended {
+                row.revision += 1;
+                row.published_at = Some(c.now);
+                save_revision(conn, &c, &row)?;
+            }
+            row.version += 1;
+            row.updated_at = c.now;
+            if new {
+                diesel::insert_into(pcc_responses::table)
+                    .values(&row)
+                    .execute(conn)?;
+            } else {
+                let n = diesel::update(
+                    pcc_responses::table
+                        .find((&force, &id))
+                        .filter(pcc_responses::version.eq(row.version - 1)),
+                )
+                .set(&row)
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(AppError::VersionMismatch {
+                        current: row.version,
+                    });
+                }
+            }
+            let after = to_resource(&c, &inspection, row)?;
+            record(
+                conn,
+                &c,
+                Change {
+                    force_id: Some(&force),
+                    inspection_id: Some(&id),
+                    entity: Entity::PccResponse,
+                    entity_id: &format!("{force}/{id}"),
+                    action: if new {
+                        "create"
+                    } else if amended {
+                        "amend"
+                    } else {
+                        "update"
+                    },
+                    before: before.as_ref(),
+                    after: Some(&after),
+                },
+            )?;
+            Ok((after, new))
+        })
+        .await
+}
+
+/// Section 55(5B): the recommendations addressed to the force that have no response yet.
+pub fn unanswered_recommendations(
+    conn: &mut DbConn,
+    force: &str,
+    inspection: &Inspection,
+    territorial: bool,
+) -> AppResult<Vec<(String, i32)>> {
+    let items = crate::items::service::for_inspection(conn, &inspection.id)?;
+    let in_scope = inspection.covers(force, territorial);
+    let answered: Vec<String> = item_responses::table
+        .filter(item_responses::force_id.eq(force))
+        .filter(item_responses::inspection_id.eq(&inspection.id))
+        .filter(item_responses::acceptance.is_not_null())
+        .select(item_responses::item_id)
+        .load(conn)?;
+    Ok(items
+        .into_iter()
+        .filter(|i| i.kind == ItemKind::Recommendation && i.applies_to(force, in_scope))
+        .filter(|i| !answered.contains(&i.id))
+        .map(|i| (i.id, i.number))
+        .collect())
+}
+
+/// Publishes the PCC response. Refused with `422` naming each recommendation addressed to the
+/// force that has no response yet. Publishing what is already published changes nothing.
+pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccResponse> {
+    policy::require_signed_in(&ctx.principal)?;
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let inspection = inspection_for_force(conn, &c, &force, &id)?;
+            let not_found = || AppError::not_found(format!("no PCC response from {force} to this inspection"));
+            let existing = load_row(conn, &force, &id)?;
+            let stage = match &existing {
+                Some(r) => stage_of(PccStatus::from_db(&r.status)?),
+                None => Stage::Draft,
+            };
+            policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "PCC response")?;
+            policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
+            let mut row = existing.ok_or_else(not_found)?;
+            if row.status == PccStatus::Published.as_str() {
+                return to_resource(&c, &inspection, row);
+            }
+            let territorial = crate::inspections::service::force_kind_is_territorial(conn, &force)?.unwrap_or(false);
+            let missing = unanswered_recommendations(conn, &force, &inspection, territorial)?;
+            if !missing.is_empty() {
+                let numbers: Vec<String> = missing.iter().map(|(_, n)| n.to_string()).collect();
+                let errors = missing
+                    .iter()
+                    .map(|(item, n)| FieldError {
+                        field: format!("recommendations[{n}]"),
+                        message: format!("recommendation {n} (item {item}) has no response from {force} yet"),
+                    })
+                    .collect();
+                tracing::info!(force.id = %force, recommendations = %numbers.join(","), "publication refused under section 55(5B)");
+                return Err(AppError::Validation(errors));
+            }
+            let before = to_resource(&c, &inspection, row.clone())?;
+            row.status = PccStatus::Published.as_str().into();
+            row.revision += 1;
+            row.published_at = Some(c.now);
+            row.first_published_at = Some(row.first_published_at.unwrap_or(c.now));
+            row.version += 1;
+            row.updated_at = c.now;
+            save_revision(conn, &c, &row)?;
+            let n = diesel::update(pcc_responses::table.find((&force, &id)).filter(pcc_responses::version.eq(row.version - 1)))
+                .set(&row)
+                .execute(conn)?;
+            if n == 0 {
+                return Err(AppError::VersionMismatch { current: row.version });
+            }
+            let after = to_resource(&c, &inspection, row)?;
+            record(conn, &c, Change {
+                force_id: Some(&force),
+                inspection_id: Some(&id),
+                entity: Entity::PccResponse,
+                entity_id: &format!("{force}/{id}"),
+                action: "publish",
+                before: Some(&before),
+                after: Some(&after),
+            })?;
+            Ok(after)
+        })
+        .await
+}
+
+/// Every published revision, oldest first.
+pub async fn revisions(
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<Page<Revision>> {
+    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
+    let after: Option<i32> = cursor
+        .as_deref()
+        .map(|c| decode_cursor("cursor", c))
+        .transpose()?;
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            read(conn, &c, &force, &id)?;
+            let mut q = pcc_response_revisions::table
+                .filter(pcc_response_revisions::force_id.eq(&force))
+                .filter(pcc_response_revisions::inspection_id.eq(&id))
+                .select(RevisionRow::as_select())
+                .into_boxed();
+            if let Some(r) = after {
+                q = q.filter(pcc_response_revisions::revision.gt(r));
+            }
+            let mut rows = q
+                .order(pcc_response_revisions::revision)
+                .limit(limit + 1)
+                .load(conn)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let cursors: Vec<String> = rows.iter().map(|r| encode_cursor(&r.revision)).collect();
+            let items = rows
+                .into_iter()
+                .map(Revision::from_row)
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Page {
+                next_cursor: if more { cursors.last().cloned() } else { None },
+                items,
+                cursors,
+            })
+        })
+        .await
+}
+
+/// PCC responses of many (force, inspection) pairs the caller may read, for loaders.
+pub fn for_pairs(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+) -> AppResult<Vec<PccResponse>> {
+    let inspection_ids: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    let rows = pcc_responses::table
+        .filter(pcc_responses::inspection_id.eq_any(&inspection_ids))
+        .select(PccResponseRow::as_select())
+        .load(conn)?;
+    let inspections = crate::inspections::service::load_many(conn, &inspection_ids)?;
+    let mut out = Vec::new();
+    for row in rows {
+        if !pairs
+            .iter()
+            .any(|(f, i)| *f == row.force_id && *i == row.inspection_id)
+        {
+            continue;
+        }
+        let status = PccStatus::from_db(&row.status)?;
+        if !policy::can_read_force_work(
+            &ctx.principal,
+            &ctx.policy,
+            &row.force_id,
+            stage_of(status),
+        ) {
+            continue;
+        }
+        if let Some(inspection) = inspections.iter().find(|i| i.id == row.inspection_id) {
+            out.push(to_resource(ctx, inspection, row)?);
+        }
+    }
+    Ok(out)
+}
