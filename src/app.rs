@@ -52,6 +52,7 @@ pub struct AppState {
     pub schema: OversightSchema,
     pub openapi_yaml: String,
     pub metrics: Arc<Metrics>,
+    pub limiter: Option<crate::limits::RateLimiter>,
     pub started: Instant,
 }
 
@@ -65,6 +66,7 @@ impl AppState {
     }
 
     pub fn with(config: Config, db: Db, verifier: Verifier, clock: Clock) -> AppState {
+        let limiter = crate::limits::RateLimiter::new(config.rate_limit);
         AppState {
             db,
             verifier,
@@ -73,6 +75,7 @@ impl AppState {
             schema: crate::graphql::schema(),
             openapi_yaml: openapi_yaml(),
             metrics: Arc::new(Metrics::default()),
+            limiter,
             started: Instant::now(),
         }
     }
@@ -118,6 +121,20 @@ pub fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    if let Some(limiter) = &state.limiter {
+        let key = match &principal.sub {
+            Some(sub) => format!("sub:{sub}"),
+            None => format!(
+                "addr:{}",
+                req.peer_addr()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default()
+            ),
+        };
+        limiter
+            .check(&key, Instant::now())
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    }
     Ok(state.ctx(principal))
 }
 

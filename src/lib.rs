@@ -16,6 +16,7 @@ pub mod forces; // forces and their policing bodies over time
 pub mod graphql; // the schema, limits, loaders and handlers
 pub mod inspections; // inspections, their scope and Section 55 deadline
 pub mod items; // recommendations, areas for improvement, causes of concern
+pub mod limits; // the request rate limit
 pub mod ops;
 pub mod pcc_responses; // the PCC response under Section 55, publication and revisions // health, readiness, metrics
 pub mod responses; // the chief constable's response and item responses

@@ -689,3 +689,39 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    callers_over_the_rate_limit_get_429_with_retry_after,
+    |_app| async move {
+        let app = common::TestApp::build(
+            common::Backend::Sqlite,
+            oversight::app::Clock::System,
+            |c| c.rate_limit = 3,
+        )
+        .await;
+        let token = app.admin();
+        for _ in 0..3 {
+            assert_eq!(
+                app.get("/v1/forces/norfolk")
+                    .token(&token)
+                    .send()
+                    .await
+                    .status,
+                200
+            );
+        }
+        let limited = app.get("/v1/forces/norfolk").token(&token).send().await;
+        limited.assert_problem(429, "rate_limited");
+        assert_eq!(limited.header("retry-after").as_deref(), Some("1"));
+        // Another token has a bucket of its own; health checks are never limited.
+        assert_eq!(
+            app.get("/v1/forces/norfolk")
+                .token(&app.inspectorate())
+                .send()
+                .await
+                .status,
+            200
+        );
+        assert_eq!(app.get("/healthz").send().await.status, 200);
+    }
+);
