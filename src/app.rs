@@ -168,7 +168,10 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(crate::pcc_responses::rest::publish_pcc_response)
             .service(crate::pcc_responses::rest::list_revisions)
             .service(crate::section55::rest::section55_document)
-            .service(crate::compliance::rest::compliance),
+            .service(crate::compliance::rest::compliance)
+            .service(crate::events::rest::events)
+            .service(crate::responses::rest::list_item_responses)
+            .service(crate::actions::rest::list_all_actions),
     )
     .service(crate::ops::healthz)
     .service(crate::ops::readyz);

@@ -13,9 +13,9 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
 
 /// Deepest query accepted.
-pub const MAX_DEPTH: usize = 12;
+pub const MAX_DEPTH: usize = 16;
 /// Costliest query accepted (a list field costs its `first` times its children).
-pub const MAX_COMPLEXITY: usize = 20_000;
+pub const MAX_COMPLEXITY: usize = 250_000;
 /// Most operations in one batch.
 pub const MAX_BATCH: usize = 10;
 
@@ -80,6 +80,8 @@ pub struct Loaders {
     pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
+    pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
+    pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
 }
 
 impl Loaders {
@@ -103,6 +105,14 @@ impl Loaders {
             ),
             pcc_responses: DataLoader::new(
                 crate::pcc_responses::graphql::PccResponses { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            action_counts: DataLoader::new(
+                crate::actions::graphql::ActionCountsLoader { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            force_figures: DataLoader::new(
+                crate::compliance::figures::ForceFiguresLoader { ctx: ctx.clone() },
                 actix_web::rt::spawn,
             ),
         }

@@ -12,6 +12,7 @@ pub mod csv; // CSV reading and writing
 pub mod db; // pool, MultiConnection, schema, migrations
 pub mod demo; // the demo data: the published Norfolk Section 55 response
 pub mod error; // one error type: problem+json and GraphQL extensions
+pub mod events; // the change feed, in commit order
 pub mod forces; // forces and their policing bodies over time
 pub mod graphql; // the schema, limits, loaders and handlers
 pub mod inspections; // inspections, their scope and Section 55 deadline

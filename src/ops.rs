@@ -151,6 +151,13 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "oversight_db_pool_connections{{state=\"busy\"}} {}",
         pool.connections - pool.idle_connections
     );
+    out.push_str("# HELP oversight_db_statements_total SQL statements run by this instance.\n");
+    out.push_str("# TYPE oversight_db_statements_total counter\n");
+    let _ = writeln!(
+        out,
+        "oversight_db_statements_total {}",
+        state.db.statements()
+    );
     out.push_str("# HELP oversight_uptime_seconds Seconds since this instance started.\n");
     out.push_str("# TYPE oversight_uptime_seconds gauge\n");
     let _ = writeln!(

@@ -126,3 +126,76 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
     let res = ServiceResponse::new(req, new).map_body(|_, b| EitherBody::right(b));
     Ok(ErrorHandlerResponse::Response(res))
 }
+
+/// Whether the caller asked for CSV (`Accept: text/csv`, or `?format=csv`).
+pub fn wants_csv(req: &HttpRequest) -> bool {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.split(',').any(|p| p.trim().starts_with("text/csv")));
+    accept || req.query_string().split('&').any(|kv| kv == "format=csv")
+}
+
+/// Rows fetched per statement while streaming an export.
+pub const EXPORT_PAGE: i64 = 500;
+
+/// Streams every page of a list as CSV: the header, then each page as it is read, so an
+/// export of any size holds one page in memory.
+pub fn csv_stream<T, F, Fut>(
+    filename: &str,
+    header: &'static [&'static str],
+    row: fn(&T) -> Vec<String>,
+    fetch: F,
+) -> HttpResponse
+where
+    T: 'static,
+    F: FnMut(Option<String>) -> Fut + 'static,
+    Fut: std::future::Future<Output = AppResult<crate::types::Page<T>>> + 'static,
+{
+    use futures_util::stream;
+    enum State<F> {
+        Start(F),
+        More(F, String),
+        Done,
+    }
+    let body = stream::unfold(State::Start(fetch), move |state| async move {
+        let (mut fetch, cursor, first) = match state {
+            State::Start(f) => (f, None, true),
+            State::More(f, c) => (f, Some(c), false),
+            State::Done => return None,
+        };
+        let mut out = if first {
+            crate::csv::line(header)
+        } else {
+            String::new()
+        };
+        match fetch(cursor).await {
+            Ok(page) => {
+                for item in &page.items {
+                    out.push_str(&crate::csv::line(&row(item)));
+                }
+                let next = match page.next_cursor {
+                    Some(c) => State::More(fetch, c),
+                    None => State::Done,
+                };
+                Some((
+                    Ok::<_, actix_web::Error>(actix_web::web::Bytes::from(out)),
+                    next,
+                ))
+            }
+            Err(e) => {
+                // The status line has gone: log, and end the body short of its rows.
+                tracing::error!(error = %e, "export stopped");
+                Some((Ok(actix_web::web::Bytes::from(out)), State::Done))
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body)
+}

@@ -83,6 +83,18 @@ fn malformed() -> AppError {
     )
 }
 
+/// Maps the loss of a race to create the same resource to `412`: the loser asked for "create"
+/// (no `If-Match`), and the resource now exists.
+pub fn lost_create_race(e: diesel::result::Error) -> AppError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => AppError::VersionMismatch { current: 1 },
+        other => other.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

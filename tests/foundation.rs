@@ -601,7 +601,7 @@ both_backends!(graphql_mutations_apply_the_same_rules, |app| async move {
 both_backends!(
     graphql_refuses_queries_that_are_too_deep_or_costly,
     |app| async move {
-        let costly = "{ inspections(first: 100) { edges { node { items(first: 100) { edges { node { text addressees { forces } } } } } } } }";
+        let costly = "{ inspections(first: 100) { edges { node { items(first: 100) { edges { node { text responses(first: 100) { edges { node { forceId } } } } } } } } } }";
         let res = app.gql(None, costly, json!({})).await;
         assert!(
             res["errors"][0]["message"]

@@ -109,3 +109,26 @@ impl ActionMutation {
             .gql()
     }
 }
+
+/// Action counts by (force, item); the parent item response has been found readable.
+pub struct ActionCountsLoader {
+    pub ctx: Ctx,
+}
+
+impl Loader<(String, String)> for ActionCountsLoader {
+    type Value = service::ActionCounts;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), service::ActionCounts>> {
+        let keys = keys.to_vec();
+        let today = self.ctx.policy.today;
+        self.ctx
+            .db
+            .run(move |conn| service::counts_for_pairs(conn, &keys, today))
+            .await
+            .map_err(|e| e.to_gql())
+    }
+}

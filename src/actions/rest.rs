@@ -114,3 +114,108 @@ pub async fn add_update(
         &a,
     ))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionParams {
+    pub force: Option<String>,
+    pub inspection: Option<String>,
+    pub status: Option<String>,
+    /// `true`: only actions past their due date, neither done nor cancelled.
+    pub overdue: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActionEntryList {
+    pub items: Vec<super::service::ActionEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// Actions across every force whose work the caller may read, oldest first. `Accept: text/csv`
+/// (or `?format=csv`) streams every match as CSV.
+#[utoipa::path(tag = "actions", params(ActionParams, PageParams), responses(
+    (status = 200, description = "A page of actions, or all of them as CSV", content(
+        (ActionEntryList = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/actions")]
+pub async fn list_all_actions(
+    ctx: Ctx,
+    req: HttpRequest,
+    q: Query<ActionParams>,
+    page: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    use super::model::ActionStatus;
+    use super::service::{ActionEntry, ActionFilter, list_across};
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(ActionStatus::parse(s).ok_or_else(|| {
+            crate::error::AppError::bad_field(
+                "status",
+                format!("{s:?} is not one of {}", ActionStatus::expected()),
+            )
+        })?),
+    };
+    let filter = ActionFilter {
+        force: q.force.clone().filter(|f| !f.is_empty()),
+        inspection: q
+            .inspection
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .map(|i| crate::types::parse_uuid("inspection", i))
+            .transpose()?,
+        status,
+        overdue: q.overdue.unwrap_or(false),
+    };
+    if crate::rest::wants_csv(&req) {
+        crate::auth::policy::require_signed_in(&ctx.principal)?;
+        const HEADER: &[&str] = &[
+            "id",
+            "force_id",
+            "inspection_id",
+            "item_id",
+            "title",
+            "owner",
+            "due_on",
+            "status",
+            "rag",
+            "overdue",
+            "evidence",
+            "updates",
+            "version",
+            "updated_at",
+        ];
+        fn row(e: &ActionEntry) -> Vec<String> {
+            let a = &e.action;
+            vec![
+                a.id.clone(),
+                a.force_id.clone(),
+                e.inspection_id.clone(),
+                a.item_id.clone(),
+                a.title.clone(),
+                a.owner.clone(),
+                a.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                a.status.to_string(),
+                a.rag.map(|r| r.to_string()).unwrap_or_default(),
+                e.overdue.to_string(),
+                a.evidence.join(" "),
+                a.updates.len().to_string(),
+                a.version.to_string(),
+                a.updated_at.to_string(),
+            ]
+        }
+        return Ok(crate::rest::csv_stream(
+            "actions.csv",
+            HEADER,
+            row,
+            move |cursor| {
+                let (ctx, filter) = (ctx.clone(), filter.clone());
+                async move { list_across(&ctx, filter, crate::rest::EXPORT_PAGE, cursor).await }
+            },
+        ));
+    }
+    let page = list_across(&ctx, filter, page.limit()?, page.cursor.clone()).await?;
+    Ok(HttpResponse::Ok().json(ListBody::from(page)))
+}

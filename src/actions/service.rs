@@ -402,3 +402,185 @@ pub async fn append_update(
         })
         .await
 }
+
+/// How many of a force's actions on an item stand in each status, and how many are overdue.
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    utoipa::ToSchema,
+    async_graphql::SimpleObject,
+)]
+pub struct ActionCounts {
+    pub planned: i64,
+    pub in_progress: i64,
+    pub blocked: i64,
+    pub pending_sign_off: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub total: i64,
+    /// Past their due date and neither done nor cancelled.
+    pub overdue: i64,
+}
+
+impl ActionCounts {
+    pub fn add(&mut self, status: ActionStatus, n: i64) {
+        match status {
+            ActionStatus::Planned => self.planned += n,
+            ActionStatus::InProgress => self.in_progress += n,
+            ActionStatus::Blocked => self.blocked += n,
+            ActionStatus::PendingSignOff => self.pending_sign_off += n,
+            ActionStatus::Done => self.done += n,
+            ActionStatus::Cancelled => self.cancelled += n,
+        }
+        self.total += n;
+    }
+}
+
+/// Action counts of many (force, item) pairs in two statements, whatever their number.
+pub fn counts_for_pairs(
+    conn: &mut DbConn,
+    pairs: &[(String, String)],
+    today: crate::types::Date,
+) -> AppResult<std::collections::HashMap<(String, String), ActionCounts>> {
+    use diesel::dsl::count_star;
+    let items: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    let by_status: Vec<(String, String, String, i64)> = actions::table
+        .filter(actions::item_id.eq_any(&items))
+        .group_by((actions::force_id, actions::item_id, actions::status))
+        .select((
+            actions::force_id,
+            actions::item_id,
+            actions::status,
+            count_star(),
+        ))
+        .load(conn)?;
+    let overdue: Vec<(String, String, i64)> = actions::table
+        .filter(actions::item_id.eq_any(&items))
+        .filter(actions::due_on.lt(today.0))
+        .filter(actions::status.ne_all(["done", "cancelled"]))
+        .group_by((actions::force_id, actions::item_id))
+        .select((actions::force_id, actions::item_id, count_star()))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<(String, String), ActionCounts> =
+        std::collections::HashMap::new();
+    for (force, item, status, n) in by_status {
+        let key = (force, item);
+        if pairs.contains(&key) {
+            out.entry(key)
+                .or_default()
+                .add(ActionStatus::from_db(&status)?, n);
+        }
+    }
+    for (force, item, n) in overdue {
+        let key = (force, item);
+        if pairs.contains(&key) {
+            out.entry(key).or_default().overdue = n;
+        }
+    }
+    Ok(out)
+}
+
+/// Filters of the cross-force list of actions.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub force: Option<String>,
+    pub inspection: Option<String>,
+    pub status: Option<ActionStatus>,
+    /// Only actions past their due date and neither done nor cancelled.
+    pub overdue: bool,
+}
+
+/// An action with the inspection it serves, for cross-force lists and exports.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ActionEntry {
+    #[serde(flatten)]
+    pub action: Action,
+    pub inspection_id: String,
+    pub overdue: bool,
+}
+
+/// Actions across every force whose work the caller may read, oldest first.
+pub async fn list_across(
+    ctx: &Ctx,
+    filter: ActionFilter,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<Page<ActionEntry>> {
+    use crate::db::schema::{force_responses, inspections, items};
+    policy::require_signed_in(&ctx.principal)?;
+    let after: Option<String> = cursor
+        .as_deref()
+        .map(|c| decode_cursor("cursor", c))
+        .transpose()?;
+    let scope = policy::work_scope(&ctx.principal);
+    let c = ctx.clone();
+    let today = ctx.policy.today;
+    ctx.db
+        .run(move |conn| {
+            let mut q = actions::table
+                .inner_join(items::table.on(items::id.eq(actions::item_id)))
+                .inner_join(inspections::table.on(inspections::id.eq(items::inspection_id)))
+                .select((ActionRow::as_select(), items::inspection_id))
+                .into_boxed();
+            if !scope.everything {
+                let own = actions::force_id.eq_any(scope.own_forces.clone());
+                if scope.submitted_elsewhere {
+                    let submitted = diesel::dsl::exists(
+                        force_responses::table
+                            .filter(force_responses::force_id.eq(actions::force_id))
+                            .filter(force_responses::inspection_id.eq(items::inspection_id))
+                            .filter(force_responses::status.eq("submitted")),
+                    );
+                    q = q.filter(own.or(submitted));
+                } else {
+                    q = q.filter(own);
+                }
+            }
+            if !policy::sees_embargoed(&c.principal) {
+                q = q.filter(inspections::published_on.le(c.policy.today.0));
+            }
+            if let Some(f) = filter.force {
+                q = q.filter(actions::force_id.eq(f));
+            }
+            if let Some(i) = filter.inspection {
+                q = q.filter(items::inspection_id.eq(i));
+            }
+            if let Some(s) = filter.status {
+                q = q.filter(actions::status.eq(s.as_str()));
+            }
+            if filter.overdue {
+                q = q
+                    .filter(actions::due_on.lt(today.0))
+                    .filter(actions::status.ne_all(["done", "cancelled"]));
+            }
+            if let Some(a) = after {
+                q = q.filter(actions::id.gt(a));
+            }
+            let mut rows: Vec<(ActionRow, String)> =
+                q.order(actions::id).limit(limit + 1).load(conn)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let cursors: Vec<String> = rows.iter().map(|(r, _)| encode_cursor(&r.id)).collect();
+            let inspections: Vec<String> = rows.iter().map(|(_, i)| i.clone()).collect();
+            let actions = with_updates(conn, rows.into_iter().map(|(r, _)| r).collect())?;
+            let items = actions
+                .into_iter()
+                .zip(inspections)
+                .map(|(action, inspection_id)| ActionEntry {
+                    overdue: action.is_overdue(today),
+                    action,
+                    inspection_id,
+                })
+                .collect();
+            Ok(Page {
+                next_cursor: if more { cursors.last().cloned() } else { None },
+                items,
+                cursors,
+            })
+        })
+        .await
+}

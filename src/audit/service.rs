@@ -20,6 +20,11 @@ pub struct Change<'a, B: Serialize, A: Serialize> {
     pub after: Option<&'a A>,
 }
 
+/// Key of the PostgreSQL transaction lock that orders audit events: ids are taken under it and
+/// it is held until commit, so ids are in commit order and the change feed never skips an
+/// event that commits later with a smaller id. (SQLite has one writer at a time already.)
+const EVENTS_LOCK_KEY: i64 = 0x0f5e_5163_7401;
+
 /// Records a change; call it inside the transaction that makes the change.
 pub fn record<B: Serialize, A: Serialize>(
     conn: &mut DbConn,
@@ -37,6 +42,10 @@ pub fn record<B: Serialize, A: Serialize>(
         before: change.before.map(crate::types::to_json_text),
         after: change.after.map(crate::types::to_json_text),
     };
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})"))
+            .execute(conn)?;
+    }
     diesel::insert_into(audit_events::table)
         .values(row)
         .execute(conn)?;

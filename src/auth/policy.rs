@@ -150,6 +150,29 @@ pub fn can_read_section55_document(
     can_read_force_work(p, ctx, force, Stage::Submitted)
 }
 
+/// Which forces' work a caller reads in cross-force lists, as a query can apply it: every
+/// force's at every stage (admin), its own forces' at every stage, and other forces' once
+/// submitted (national readers). The same rule as `can_read_force_work`, for SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkScope {
+    pub everything: bool,
+    pub own_forces: Vec<String>,
+    pub submitted_elsewhere: bool,
+}
+
+pub fn work_scope(p: &Principal) -> WorkScope {
+    WorkScope {
+        everything: p.has(Role::Admin),
+        own_forces: p
+            .forces
+            .iter()
+            .filter(|f| is_member(p, f))
+            .cloned()
+            .collect(),
+        submitted_elsewhere: p.has_any(&NATIONAL_READERS),
+    }
+}
+
 /// Whether a force-scoped list (worklist, audit) may be read at all: the force's people,
 /// national readers, and admin.
 pub fn can_read_force_lists(p: &Principal, force: &str) -> bool {
@@ -453,6 +476,32 @@ mod tests {
             audit_scope(&p(&[Role::Admin], &[]), None).unwrap(),
             AuditScope::Everything
         );
+    }
+
+    #[test]
+    fn work_scopes_agree_with_the_stage_rule() {
+        let c = ctx();
+        for p in [
+            p(&[Role::ForceViewer], &["norfolk"]),
+            p(&[Role::Analyst], &[]),
+            p(&[Role::Admin], &[]),
+            Principal::anonymous(),
+            p(&[Role::Analyst, Role::ForceEditor], &["kent"]),
+        ] {
+            let s = work_scope(&p);
+            for force in ["norfolk", "kent"] {
+                for stage in [Stage::Draft, Stage::Submitted] {
+                    let by_scope = s.everything
+                        || s.own_forces.iter().any(|f| f == force)
+                        || (stage == Stage::Submitted && s.submitted_elsewhere);
+                    assert_eq!(
+                        by_scope,
+                        can_read_force_work(&p, &c, force, stage),
+                        "{p:?} {force} {stage:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -33,9 +33,48 @@ pub struct ComplianceList {
     (status = 403, description = "Not a national role", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/compliance/section55")]
-pub async fn compliance(ctx: Ctx, q: Query<PeriodParams>) -> AppResult<HttpResponse> {
+pub async fn compliance(
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+    q: Query<PeriodParams>,
+) -> AppResult<HttpResponse> {
     let from = date_param("published_from", &q.published_from)?;
     let to = date_param("published_to", &q.published_to)?;
     let items = section55(&ctx, from, to).await?;
+    if crate::rest::wants_csv(&req) {
+        let mut out = crate::csv::line(&[
+            "force_id",
+            "not_due",
+            "due_soon",
+            "overdue",
+            "published_on_time",
+            "published_late",
+        ]);
+        for r in &items {
+            let cells = [
+                r.not_due,
+                r.due_soon,
+                r.overdue,
+                r.published_on_time,
+                r.published_late,
+            ]
+            .map(|n| n.to_string());
+            out.push_str(&crate::csv::line(&[
+                r.force_id.as_str(),
+                &cells[0],
+                &cells[1],
+                &cells[2],
+                &cells[3],
+                &cells[4],
+            ]));
+        }
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "content-disposition",
+                "attachment; filename=\"section55-compliance.csv\"",
+            ))
+            .body(out));
+    }
     Ok(HttpResponse::Ok().json(ComplianceList { items }))
 }

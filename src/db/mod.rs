@@ -5,6 +5,7 @@ pub mod schema;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -69,25 +70,47 @@ pub enum ConnectError {
     Query(#[from] diesel::result::Error),
 }
 
+/// Counts the SQL statements every pooled connection runs (for `/metrics` and for tests that
+/// prove a query's statement count does not grow with its rows).
+struct StatementCounter(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Opens connections for r2d2, choosing the backend from the URL scheme.
 #[derive(Debug, Clone)]
 pub struct Manager {
     backend: Backend,
+    statements: Arc<AtomicU64>,
 }
 
 impl Manager {
     pub fn new(backend: Backend) -> Self {
-        Manager { backend }
+        Manager {
+            backend,
+            statements: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     pub fn connect(&self) -> Result<DbConn, ConnectError> {
+        let counter = StatementCounter(self.statements.clone());
         match &self.backend {
-            Backend::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
+            Backend::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(counter);
+                Ok(DbConn::Pg(conn))
+            }
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
                 )?;
+                conn.set_instrumentation(counter);
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -124,6 +147,7 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: Arc<Backend>,
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -142,15 +166,18 @@ impl Db {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(|e| format!("cannot switch {} to WAL: {e}", path.display()))?;
         }
+        let manager = Manager::new(backend.clone());
+        let statements = manager.statements.clone();
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(3))
             .test_on_check_out(false)
-            .build_unchecked(Manager::new(backend.clone()));
+            .build_unchecked(manager);
         Ok(Db {
             pool,
             backend: Arc::new(backend),
+            statements,
         })
     }
 
@@ -213,6 +240,11 @@ impl Db {
             Ok(())
         })
         .await
+    }
+
+    /// SQL statements run by this pool's connections so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn pool_state(&self) -> r2d2::State {

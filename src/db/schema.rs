@@ -189,3 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pcc_response_revisions,
     audit_events,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(actions::force_id, items::inspection_id);

@@ -54,4 +54,16 @@ impl Force {
         .gql()?;
         Ok(connection(page))
     }
+
+    /// Open recommendations and overdue actions; null for callers who may not read the force's
+    /// submitted work.
+    async fn figures(
+        &self,
+        gql: &Context<'_>,
+    ) -> Result<Option<crate::compliance::figures::ForceFigures>> {
+        gql.data::<std::sync::Arc<crate::graphql::Loaders>>()?
+            .force_figures
+            .load_one(self.id.clone())
+            .await
+    }
 }

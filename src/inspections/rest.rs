@@ -57,10 +57,50 @@ pub struct InspectionList {
 #[get("/inspections")]
 pub async fn list_inspections(
     ctx: Ctx,
+    req: HttpRequest,
     params: Query<InspectionParams>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
-    let page = service::list(&ctx, params.filter()?, page.limit()?, page.cursor.clone()).await?;
+    let filter = params.filter()?;
+    if crate::rest::wants_csv(&req) {
+        crate::auth::policy::require_public_read(&ctx.principal, &ctx.policy)?;
+        const HEADER: &[&str] = &[
+            "id",
+            "title",
+            "published_on",
+            "publication_types",
+            "report_url",
+            "all_forces",
+            "forces",
+            "section55_deadline",
+            "version",
+            "updated_at",
+        ];
+        fn row(i: &Inspection) -> Vec<String> {
+            vec![
+                i.id.clone(),
+                i.title.clone(),
+                i.published_on.to_string(),
+                i.publication_types.join("; "),
+                i.report_url.clone().unwrap_or_default(),
+                i.scope.all_forces.to_string(),
+                i.scope.forces.join(" "),
+                i.section55_deadline.to_string(),
+                i.version.to_string(),
+                i.updated_at.to_string(),
+            ]
+        }
+        return Ok(crate::rest::csv_stream(
+            "inspections.csv",
+            HEADER,
+            row,
+            move |cursor| {
+                let (ctx, filter) = (ctx.clone(), filter.clone());
+                async move { service::list(&ctx, filter, crate::rest::EXPORT_PAGE, cursor).await }
+            },
+        ));
+    }
+    let page = service::list(&ctx, filter, page.limit()?, page.cursor.clone()).await?;
     Ok(HttpResponse::Ok().json(ListBody::from(page)))
 }
 

@@ -177,7 +177,8 @@ pub async fn put(
             if new {
                 diesel::insert_into(pcc_responses::table)
                     .values(&row)
-                    .execute(conn)?;
+                    .execute(conn)
+                    .map_err(crate::write::lost_create_race)?;
             } else {
                 let n = diesel::update(
                     pcc_responses::table

@@ -181,6 +181,19 @@ impl ItemResponse {
             after,
         )?))
     }
+
+    /// How many of the force's actions on this item stand in each status, and how many are overdue.
+    async fn action_counts(
+        &self,
+        gql: &Context<'_>,
+    ) -> Result<crate::actions::service::ActionCounts> {
+        let counts = gql
+            .data::<std::sync::Arc<Loaders>>()?
+            .action_counts
+            .load_one((self.force_id.clone(), self.item_id.clone()))
+            .await?;
+        Ok(counts.unwrap_or_default())
+    }
 }
 
 #[derive(Default)]

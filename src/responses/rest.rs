@@ -92,3 +92,116 @@ pub async fn put_item_response(
         ok_with_etag(r.version, &r)
     })
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemResponseParams {
+    /// Only responses to this inspection's items.
+    pub inspection: Option<String>,
+    /// Only this force's responses.
+    pub force: Option<String>,
+    pub acceptance: Option<String>,
+    pub hmicfrs_status: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ItemResponseList {
+    pub items: Vec<service::ItemResponseEntry>,
+    pub next_cursor: Option<String>,
+}
+
+fn enum_param<T>(
+    field: &str,
+    value: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> AppResult<Option<T>> {
+    match value.as_deref().filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => parse(v).map(Some).ok_or_else(|| {
+            crate::error::AppError::bad_field(field, format!("{v:?} is not one of {expected}"))
+        }),
+    }
+}
+
+/// Item responses across every force whose work the caller may read (a force's own, and
+/// others' once submitted for analysts and the inspectorate), by item then force. `Accept:
+/// text/csv` (or `?format=csv`) streams every match as CSV.
+#[utoipa::path(tag = "responses", params(ItemResponseParams, crate::rest::PageParams), responses(
+    (status = 200, description = "A page of item responses, or all of them as CSV", content(
+        (ItemResponseList = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/item-responses")]
+pub async fn list_item_responses(
+    ctx: Ctx,
+    req: HttpRequest,
+    q: actix_web::web::Query<ItemResponseParams>,
+    page: actix_web::web::Query<crate::rest::PageParams>,
+) -> AppResult<HttpResponse> {
+    use super::model::{Acceptance, HmicfrsStatus};
+    let filter = service::ItemResponseFilter {
+        inspection: q
+            .inspection
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .map(|i| crate::types::parse_uuid("inspection", i))
+            .transpose()?,
+        force: q.force.clone().filter(|f| !f.is_empty()),
+        acceptance: enum_param(
+            "acceptance",
+            &q.acceptance,
+            Acceptance::parse,
+            Acceptance::expected(),
+        )?,
+        hmicfrs_status: enum_param(
+            "hmicfrs_status",
+            &q.hmicfrs_status,
+            HmicfrsStatus::parse,
+            HmicfrsStatus::expected(),
+        )?,
+    };
+    if crate::rest::wants_csv(&req) {
+        crate::auth::policy::require_signed_in(&ctx.principal)?;
+        const HEADER: &[&str] = &[
+            "inspection_id",
+            "item_id",
+            "item_kind",
+            "item_number",
+            "force_id",
+            "acceptance",
+            "hmicfrs_status",
+            "response",
+            "version",
+            "updated_at",
+        ];
+        fn row(e: &service::ItemResponseEntry) -> Vec<String> {
+            let r = &e.response;
+            vec![
+                r.inspection_id.clone(),
+                r.item_id.clone(),
+                e.item_kind.to_string(),
+                e.item_number.to_string(),
+                r.force_id.clone(),
+                r.acceptance.map(|a| a.to_string()).unwrap_or_default(),
+                r.hmicfrs_status.to_string(),
+                r.response.clone(),
+                r.version.to_string(),
+                r.updated_at.to_string(),
+            ]
+        }
+        return Ok(crate::rest::csv_stream(
+            "item-responses.csv",
+            HEADER,
+            row,
+            move |cursor| {
+                let (ctx, filter) = (ctx.clone(), filter.clone());
+                async move { service::list_across(&ctx, filter, crate::rest::EXPORT_PAGE, cursor).await }
+            },
+        ));
+    }
+    let page = service::list_across(&ctx, filter, page.limit()?, page.cursor.clone()).await?;
+    Ok(HttpResponse::Ok().json(crate::types::ListBody::from(page)))
+}

@@ -194,7 +194,8 @@ pub async fn put_force_response(
                     };
                     diesel::insert_into(force_responses::table)
                         .values(&row)
-                        .execute(conn)?;
+                        .execute(conn)
+                        .map_err(crate::write::lost_create_race)?;
                     let created = ForceResponse::from_row(row)?;
                     record(
                         conn,
@@ -417,7 +418,8 @@ pub async fn put_item_response(
                 None => {
                     diesel::insert_into(item_responses::table)
                         .values(&row)
-                        .execute(conn)?;
+                        .execute(conn)
+                        .map_err(crate::write::lost_create_race)?;
                 }
                 Some(b) => {
                     let n = diesel::update(
@@ -500,4 +502,117 @@ mod tests {
             "conflict"
         );
     }
+}
+
+/// Filters of the cross-force list of item responses.
+#[derive(Debug, Clone, Default)]
+pub struct ItemResponseFilter {
+    pub inspection: Option<String>,
+    pub force: Option<String>,
+    pub acceptance: Option<super::model::Acceptance>,
+    pub hmicfrs_status: Option<super::model::HmicfrsStatus>,
+}
+
+/// An item response with the item it answers, for cross-force lists and exports.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ItemResponseEntry {
+    #[serde(flatten)]
+    pub response: ItemResponse,
+    pub item_kind: crate::items::model::ItemKind,
+    pub item_number: i32,
+}
+
+/// Item responses across every force whose work the caller may read, by item then force.
+pub async fn list_across(
+    ctx: &Ctx,
+    filter: ItemResponseFilter,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<crate::types::Page<ItemResponseEntry>> {
+    use crate::db::schema::{inspections, items};
+    policy::require_signed_in(&ctx.principal)?;
+    let after: Option<(String, String)> = cursor
+        .as_deref()
+        .map(|c| crate::types::decode_cursor("cursor", c))
+        .transpose()?;
+    let scope = policy::work_scope(&ctx.principal);
+    let c = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let mut q = item_responses::table
+                .inner_join(items::table.on(items::id.eq(item_responses::item_id)))
+                .inner_join(
+                    inspections::table.on(inspections::id.eq(item_responses::inspection_id)),
+                )
+                .select((ItemResponseRow::as_select(), items::kind, items::number))
+                .into_boxed();
+            if !scope.everything {
+                let own = item_responses::force_id.eq_any(scope.own_forces.clone());
+                if scope.submitted_elsewhere {
+                    let submitted = diesel::dsl::exists(
+                        force_responses::table
+                            .filter(force_responses::force_id.eq(item_responses::force_id))
+                            .filter(
+                                force_responses::inspection_id.eq(item_responses::inspection_id),
+                            )
+                            .filter(force_responses::status.eq("submitted")),
+                    );
+                    q = q.filter(own.or(submitted));
+                } else {
+                    q = q.filter(own);
+                }
+            }
+            if !policy::sees_embargoed(&c.principal) {
+                q = q.filter(inspections::published_on.le(c.policy.today.0));
+            }
+            if let Some(i) = filter.inspection {
+                q = q.filter(item_responses::inspection_id.eq(i));
+            }
+            if let Some(f) = filter.force {
+                q = q.filter(item_responses::force_id.eq(f));
+            }
+            if let Some(a) = filter.acceptance {
+                q = q.filter(item_responses::acceptance.eq(a.as_str()));
+            }
+            if let Some(s) = filter.hmicfrs_status {
+                q = q.filter(item_responses::hmicfrs_status.eq(s.as_str()));
+            }
+            if let Some((item, force)) = after {
+                q = q.filter(
+                    item_responses::item_id
+                        .gt(item.clone())
+                        .or(item_responses::item_id
+                            .eq(item)
+                            .and(item_responses::force_id.gt(force))),
+                );
+            }
+            let mut rows: Vec<(ItemResponseRow, String, i32)> = q
+                .order((item_responses::item_id, item_responses::force_id))
+                .limit(limit + 1)
+                .load(conn)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let cursors: Vec<String> = rows
+                .iter()
+                .map(|(r, ..)| {
+                    crate::types::encode_cursor(&(r.item_id.clone(), r.force_id.clone()))
+                })
+                .collect();
+            let items = rows
+                .into_iter()
+                .map(|(row, kind, number)| {
+                    Ok(ItemResponseEntry {
+                        response: ItemResponse::from_row(row)?,
+                        item_kind: crate::items::model::ItemKind::from_db(&kind)?,
+                        item_number: number,
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(crate::types::Page {
+                next_cursor: if more { cursors.last().cloned() } else { None },
+                items,
+                cursors,
+            })
+        })
+        .await
 }

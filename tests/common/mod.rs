@@ -34,6 +34,7 @@ pub enum Backend {
 enum Cleanup {
     Dir(PathBuf),
     Database { admin_url: String, name: String },
+    Nothing,
 }
 
 impl Drop for Cleanup {
@@ -49,6 +50,7 @@ impl Drop for Cleanup {
                             .execute(&mut conn);
                 }
             }
+            Cleanup::Nothing => {}
         }
     }
 }
@@ -59,6 +61,7 @@ pub struct TestApp {
     svc: Rc<Svc>,
     pub state: web::Data<AppState>,
     pub backend_name: &'static str,
+    pub database_url: String,
     _cleanup: Cleanup,
 }
 
@@ -126,6 +129,38 @@ impl TestApp {
             Backend::Postgres => "postgres",
         };
         let (url, cleanup) = fresh_database(&backend);
+        TestApp::on(url, cleanup, backend_name, clock, adjust).await
+    }
+
+    /// A new instance on a fresh database of this one's backend.
+    pub async fn another_instance_fresh(&self) -> TestApp {
+        let backend = if self.backend_name == "postgres" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        TestApp::new(backend).await
+    }
+
+    /// A second instance of the service on this one's database (several instances, one store).
+    pub async fn another_instance(&self) -> TestApp {
+        TestApp::on(
+            self.database_url.clone(),
+            Cleanup::Nothing,
+            self.backend_name,
+            Clock::System,
+            |_| {},
+        )
+        .await
+    }
+
+    async fn on(
+        url: String,
+        cleanup: Cleanup,
+        backend_name: &'static str,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = Config::for_tests(&url, SECRET);
         adjust(&mut config);
         let db = Db::connect(&config.database_url, config.db_pool_size).unwrap();
@@ -138,6 +173,7 @@ impl TestApp {
             svc: Rc::new(svc),
             state,
             backend_name,
+            database_url: url,
             _cleanup: cleanup,
         }
     }

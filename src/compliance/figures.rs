@@ -1,0 +1,152 @@
+//! Per-force figures for dashboards and analysts: open recommendations and overdue actions,
+//! computed for many forces in a constant number of statements.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::dataloader::Loader;
+use diesel::prelude::*;
+
+use crate::app::Ctx;
+use crate::auth::policy::{self, Stage};
+use crate::db::DbConn;
+use crate::db::schema::{
+    actions, force_responses, forces, inspection_forces, inspections, item_responses, items,
+};
+use crate::error::AppResult;
+use crate::types::json_list;
+
+/// HMICFRS statuses that close a recommendation.
+pub const CLOSED: [&str; 4] = [
+    "complete",
+    "no_further_action_needed",
+    "superseded",
+    "discharged",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, async_graphql::SimpleObject, serde::Serialize)]
+#[graphql(name = "ForceFigures")]
+pub struct ForceFigures {
+    /// Recommendations addressed to the force (in published inspections) that HMICFRS has not
+    /// closed (complete, no further action needed, superseded or discharged).
+    pub open_recommendations: i64,
+    /// The force's actions past their due date, neither done nor cancelled, that the caller may read.
+    pub overdue_actions: i64,
+}
+
+type RecRow = (String, String, bool, bool, bool, String);
+
+pub fn figures(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    wanted: &[String],
+) -> AppResult<HashMap<String, ForceFigures>> {
+    let today = ctx.policy.today.0;
+    let kinds: Vec<(String, String)> = forces::table
+        .filter(forces::id.eq_any(wanted))
+        .select((forces::id, forces::kind))
+        .load(conn)?;
+    let recs: Vec<RecRow> = items::table
+        .inner_join(inspections::table)
+        .filter(items::kind.eq("recommendation"))
+        .filter(inspections::published_on.le(today))
+        .select((
+            items::id,
+            items::inspection_id,
+            inspections::all_forces,
+            items::to_chief_constables,
+            items::to_policing_bodies,
+            items::addressee_forces,
+        ))
+        .load(conn)?;
+    let named: HashSet<(String, String)> = inspection_forces::table
+        .filter(inspection_forces::force_id.eq_any(wanted))
+        .select((
+            inspection_forces::force_id,
+            inspection_forces::inspection_id,
+        ))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let closed: HashSet<(String, String)> = item_responses::table
+        .filter(item_responses::force_id.eq_any(wanted))
+        .filter(item_responses::hmicfrs_status.eq_any(CLOSED))
+        .select((item_responses::force_id, item_responses::item_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let overdue: Vec<(String, String, i64)> = actions::table
+        .inner_join(items::table.on(items::id.eq(actions::item_id)))
+        .filter(actions::force_id.eq_any(wanted))
+        .filter(actions::due_on.lt(today))
+        .filter(actions::status.ne_all(["done", "cancelled"]))
+        .group_by((actions::force_id, items::inspection_id))
+        .select((
+            actions::force_id,
+            items::inspection_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let submitted: HashSet<(String, String)> = force_responses::table
+        .filter(force_responses::force_id.eq_any(wanted))
+        .filter(force_responses::status.eq("submitted"))
+        .select((force_responses::force_id, force_responses::inspection_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut out = HashMap::new();
+    for (force, kind) in kinds {
+        let territorial = kind == "territorial";
+        let mut f = ForceFigures::default();
+        for (item, inspection, all, to_cc, to_pb, addressees) in &recs {
+            let in_scope =
+                (*all && territorial) || named.contains(&(force.clone(), inspection.clone()));
+            let applies = (in_scope && (*to_cc || *to_pb))
+                || json_list("addressee_forces", addressees)?.contains(&force);
+            if applies && !closed.contains(&(force.clone(), item.clone())) {
+                f.open_recommendations += 1;
+            }
+        }
+        for (af, inspection, n) in &overdue {
+            if *af != force {
+                continue;
+            }
+            let stage = if submitted.contains(&(force.clone(), inspection.clone())) {
+                Stage::Submitted
+            } else {
+                Stage::Draft
+            };
+            if policy::can_read_force_work(&ctx.principal, &ctx.policy, &force, stage) {
+                f.overdue_actions += n;
+            }
+        }
+        out.insert(force, f);
+    }
+    Ok(out)
+}
+
+/// Figures by force id; null for callers who may not read the force's submitted work.
+pub struct ForceFiguresLoader {
+    pub ctx: Ctx,
+}
+
+impl Loader<String> for ForceFiguresLoader {
+    type Value = ForceFigures;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, ForceFigures>, Self::Error> {
+        let c = self.ctx.clone();
+        let wanted: Vec<String> = keys
+            .iter()
+            .filter(|f| policy::can_read_force_work(&c.principal, &c.policy, f, Stage::Submitted))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.ctx
+            .db
+            .run(move |conn| figures(conn, &c, &wanted))
+            .await
+            .map_err(|e| e.to_gql())
+    }
+}

@@ -1,0 +1,523 @@
+//! National analysts and integrations: cross-force GraphQL in a constant number of SQL
+//! statements, the change feed under concurrent writes and across instances, and CSV exports —
+//! on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+/// `inspections` inspections for all forces, each with `items` recommendations to chief
+/// constables; `forces` forces answer every item, plan two actions each (one overdue) and submit.
+async fn national_data(
+    app: &TestApp,
+    inspections: usize,
+    items: usize,
+    forces: &[&str],
+) -> Vec<String> {
+    let mut ids = vec![];
+    for i in 0..inspections {
+        let insp = app.create_inspection(json!({"title": format!("Thematic {i}"), "published_on": format!("2025-0{}-0{}", 1 + i % 9, 1 + i % 9)})).await;
+        let id = insp["id"].as_str().unwrap().to_string();
+        let mut item_ids = vec![];
+        for n in 0..items {
+            let item = app.create_item(&id, json!({"number": n + 1})).await;
+            item_ids.push(item["id"].as_str().unwrap().to_string());
+        }
+        for force in forces {
+            let editor = app.editor(force);
+            for item in &item_ids {
+                app.put(&format!("/v1/forces/{force}/items/{item}/response"))
+                    .token(&editor)
+                    .json(json!({"acceptance": "accepted"}))
+                    .send()
+                    .await;
+                for (title, due) in [("Overdue", "2025-01-01"), ("Later", "2099-01-01")] {
+                    let res = app
+                        .post(&format!("/v1/forces/{force}/items/{item}/actions"))
+                        .token(&editor)
+                        .json(json!({"title": title, "due_on": due}))
+                        .send()
+                        .await;
+                    assert_eq!(res.status, 201, "{}", res.text());
+                }
+            }
+            app.put(&format!("/v1/forces/{force}/inspections/{id}/response"))
+                .token(&editor)
+                .json(json!({"status": "submitted"}))
+                .send()
+                .await;
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+const DASHBOARD: &str = r#"query($force: String!) { force(id: $force) { name figures { openRecommendations overdueActions }
+    inspections(first: 20) { edges { node { responseStatus pccResponseStatus section55 { status daysLate }
+      inspection { title
+        forceResponse(forceId: $force) { status }
+        pccResponse(forceId: $force) { status }
+        items(first: 50) { edges { node { number
+          response(forceId: $force) { acceptance hmicfrsStatus actionCounts { total done overdue }
+            actions(first: 20) { edges { node { title status dueOn } } } } } } } } } } } } }"#;
+
+const NATIONAL: &str = r#"query($id: ID!) { inspection(id: $id) { title items(first: 50) { edges { node { number
+      responses(first: 100) { edges { node { forceId acceptance hmicfrsStatus actionCounts { total overdue } } } } } } } }
+    forces { id figures { openRecommendations overdueActions } }
+    section55Compliance { forceId overdue } }"#;
+
+async fn statements_for(app: &TestApp, token: &str, query: &str, vars: Value) -> (u64, Value) {
+    let before = app.db().statements();
+    let res = app.gql(Some(token), query, vars).await;
+    assert!(res["errors"].is_null(), "{res}");
+    (app.db().statements() - before, res)
+}
+
+both_backends!(
+    dashboard_and_national_queries_run_in_a_constant_number_of_statements,
+    |small| async move {
+        let forces_small = ["norfolk", "suffolk"];
+        let ids_small = national_data(&small, 2, 2, &forces_small).await;
+        let large = small.another_instance_fresh().await;
+        let forces_large = ["norfolk", "suffolk", "kent", "essex", "cumbria", "durham"];
+        let ids_large = national_data(&large, 6, 5, &forces_large).await;
+
+        let (dash_small, res) = statements_for(
+            &small,
+            &small.viewer("norfolk"),
+            DASHBOARD,
+            json!({"force": "norfolk"}),
+        )
+        .await;
+        let edges = res["data"]["force"]["inspections"]["edges"]
+            .as_array()
+            .unwrap();
+        assert_eq!(edges.len(), 2);
+        let counts = &edges[0]["node"]["inspection"]["items"]["edges"][0]["node"]["response"]["actionCounts"];
+        assert_eq!(counts, &json!({"total": 2, "done": 0, "overdue": 1}));
+        assert_eq!(
+            res["data"]["force"]["figures"],
+            json!({"openRecommendations": 4, "overdueActions": 4})
+        );
+        let (dash_large, res) = statements_for(
+            &large,
+            &large.viewer("norfolk"),
+            DASHBOARD,
+            json!({"force": "norfolk"}),
+        )
+        .await;
+        assert_eq!(
+            res["data"]["force"]["inspections"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            6
+        );
+        assert_eq!(
+            dash_small, dash_large,
+            "the dashboard's statements grow with its rows: {dash_small} vs {dash_large}"
+        );
+
+        let (nat_small, res) = statements_for(
+            &small,
+            &small.analyst(),
+            NATIONAL,
+            json!({"id": ids_small[0]}),
+        )
+        .await;
+        let responses =
+            res["data"]["inspection"]["items"]["edges"][0]["node"]["responses"]["edges"]
+                .as_array()
+                .unwrap();
+        assert_eq!(responses.len(), 2);
+        let norfolk = res["data"]["forces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "norfolk")
+            .unwrap();
+        assert_eq!(norfolk["figures"]["overdueActions"], 4);
+        let (nat_large, res) = statements_for(
+            &large,
+            &large.analyst(),
+            NATIONAL,
+            json!({"id": ids_large[0]}),
+        )
+        .await;
+        let responses =
+            res["data"]["inspection"]["items"]["edges"][0]["node"]["responses"]["edges"]
+                .as_array()
+                .unwrap();
+        assert_eq!(responses.len(), 6);
+        assert_eq!(
+            nat_small, nat_large,
+            "the national query's statements grow with its rows: {nat_small} vs {nat_large}"
+        );
+        eprintln!(
+            "{}: dashboard {dash_small} statements, national {nat_small} statements, at both sizes",
+            small.backend_name
+        );
+    }
+);
+
+/// Pages through the feed from `after` to its end.
+async fn drain(
+    app: &TestApp,
+    token: &str,
+    mut after: Option<String>,
+    limit: usize,
+) -> (Vec<String>, Option<String>) {
+    let mut seen = vec![];
+    loop {
+        let path = match &after {
+            Some(c) => format!("/v1/events?limit={limit}&after={c}"),
+            None => format!("/v1/events?limit={limit}"),
+        };
+        let page = app.get(&path).token(token).send().await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let page = page.json();
+        let events = page["events"].as_array().unwrap();
+        for e in events {
+            seen.push(e["cursor"].as_str().unwrap().to_string());
+        }
+        let next = page["next_cursor"].as_str().map(str::to_string);
+        if events.is_empty() && next == after {
+            return (seen, after);
+        }
+        after = next;
+    }
+}
+
+fn decode(cursor: &str) -> i64 {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+async fn write_while_reading(
+    writers: Vec<&TestApp>,
+    reader: &TestApp,
+    inspection: &str,
+    item: &str,
+) {
+    let admin = reader.admin();
+    let forces = ["norfolk", "suffolk", "kent", "essex"];
+    let work = writers.iter().enumerate().flat_map(|(w, app)| {
+        forces.iter().map(move |force| {
+            let editor = app.editor(force);
+            async move {
+                let mut etag: Option<String> = None;
+                for round in 0..6 {
+                    let mut req = app
+                        .put(&format!(
+                            "/v1/forces/{force}/inspections/{inspection}/response"
+                        ))
+                        .token(&editor);
+                    if let Some(e) = &etag {
+                        req = req.if_match(e);
+                    }
+                    let res = req
+                        .json(json!({"comments": format!("instance {w} round {round}")}))
+                        .send()
+                        .await;
+                    match res.status.as_u16() {
+                        200 | 201 => etag = Some(res.etag()),
+                        412 | 428 => {
+                            etag = Some(
+                                app.get(&format!(
+                                    "/v1/forces/{force}/inspections/{inspection}/response"
+                                ))
+                                .token(&editor)
+                                .send()
+                                .await
+                                .etag(),
+                            )
+                        }
+                        other => panic!("{other}: {}", res.text()),
+                    }
+                    app.post(&format!("/v1/forces/{force}/items/{item}/actions"))
+                        .token(&editor)
+                        .json(json!({"title": format!("a{round}")}))
+                        .send()
+                        .await;
+                }
+            }
+        })
+    });
+    let reading = async {
+        let mut all = vec![];
+        let mut after = None;
+        for _ in 0..30 {
+            let (seen, next) = drain(reader, &admin, after.clone(), 7).await;
+            all.extend(seen);
+            after = next;
+            actix_rt::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        (all, after)
+    };
+    let (_, (mut read, after)) =
+        futures_util::future::join(futures_util::future::join_all(work), reading).await;
+    let (rest, _) = drain(reader, &admin, after, 50).await;
+    read.extend(rest);
+    let ids: Vec<i64> = read.iter().map(|c| decode(c)).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "the feed repeated or reordered events");
+    let audit = reader
+        .get("/v1/audit?limit=100")
+        .token(&admin)
+        .send()
+        .await
+        .json();
+    let mut expected: Vec<i64> = vec![];
+    let mut page = audit;
+    loop {
+        expected.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().parse::<i64>().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                page = reader
+                    .get(&format!("/v1/audit?limit=100&cursor={c}"))
+                    .token(&admin)
+                    .send()
+                    .await
+                    .json()
+            }
+            None => break,
+        }
+    }
+    expected.sort();
+    assert_eq!(ids, expected, "the feed missed events");
+}
+
+both_backends!(
+    the_feed_misses_nothing_and_repeats_nothing_under_concurrent_writes,
+    |app| async move {
+        let f = app.fixture().await;
+        for force in ["norfolk", "suffolk", "kent", "essex"] {
+            app.put(&format!("/v1/forces/{force}/items/{}/response", f.rec))
+                .token(&app.editor(force))
+                .json(json!({"acceptance": "accepted"}))
+                .send()
+                .await;
+        }
+        write_while_reading(vec![&app], &app, &f.inspection, &f.rec).await;
+    }
+);
+
+#[actix_rt::test]
+async fn two_instances_on_one_postgresql_keep_one_feed_in_commit_order() {
+    if common::pg_admin_url().is_none() {
+        eprintln!("skipped PostgreSQL: OVERSIGHT_TEST_PG is not set");
+        return;
+    }
+    let one = TestApp::new(common::Backend::Postgres).await;
+    let two = one.another_instance().await;
+    let f = one.fixture().await;
+    for force in ["norfolk", "suffolk", "kent", "essex"] {
+        two.put(&format!("/v1/forces/{force}/items/{}/response", f.rec))
+            .token(&two.editor(force))
+            .json(json!({"acceptance": "accepted"}))
+            .send()
+            .await;
+    }
+    write_while_reading(vec![&one, &two], &one, &f.inspection, &f.rec).await;
+}
+
+both_backends!(
+    the_feed_shows_each_caller_only_what_it_may_read,
+    |app| async move {
+        let f = app.fixture().await;
+        let editor = app.editor("norfolk");
+        app.put(&format!(
+            "/v1/forces/norfolk/inspections/{}/response",
+            f.inspection
+        ))
+        .token(&editor)
+        .json(json!({"comments": "draft"}))
+        .send()
+        .await;
+        let ahead = (chrono::Utc::now().date_naive() + chrono::Duration::days(5))
+            .format("%Y-%m-%d")
+            .to_string();
+        app.create_inspection(json!({"title": "Embargoed", "published_on": ahead}))
+            .await;
+        let entities = |v: Value| -> Vec<String> {
+            v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["entity"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let public = app.get("/v1/events?limit=100").send().await.json();
+        assert_eq!(
+            entities(public.clone()),
+            vec!["inspection", "item", "item", "item"]
+        );
+        let own = app
+            .get("/v1/events?limit=100")
+            .token(&app.viewer("norfolk"))
+            .send()
+            .await
+            .json();
+        assert_eq!(
+            entities(own),
+            vec!["inspection", "item", "item", "item", "force_response"]
+        );
+        let analyst = app
+            .get("/v1/events?limit=100")
+            .token(&app.analyst())
+            .send()
+            .await
+            .json();
+        assert_eq!(
+            entities(analyst),
+            vec!["inspection", "item", "item", "item"],
+            "a draft is not national"
+        );
+        let insp = app
+            .get("/v1/events?limit=100")
+            .token(&app.inspectorate())
+            .send()
+            .await
+            .json();
+        assert_eq!(
+            entities(insp).len(),
+            5,
+            "the inspectorate sees the embargoed inspection"
+        );
+        let tail = public["next_cursor"].as_str().unwrap();
+        let empty = app
+            .get(&format!("/v1/events?after={tail}"))
+            .send()
+            .await
+            .json();
+        assert!(empty["events"].as_array().unwrap().is_empty());
+        app.get("/v1/events?after=nonsense")
+            .send()
+            .await
+            .assert_problem(400, "bad_request");
+    }
+);
+
+both_backends!(
+    exports_stream_csv_with_commas_quotes_and_newlines_escaped,
+    |app| async move {
+        let awkward = "Vetting, \"counter-corruption\"\nand misconduct";
+        let i = app
+            .create_inspection(
+                json!({"title": awkward, "publication_types": ["PEEL", "Thematic, national"]}),
+            )
+            .await;
+        let id = i["id"].as_str().unwrap();
+        let item = app.create_item(id, json!({"number": 1})).await;
+        let editor = app.editor("norfolk");
+        app.put(&format!(
+            "/v1/forces/norfolk/items/{}/response",
+            item["id"].as_str().unwrap()
+        ))
+        .token(&editor)
+        .json(json!({"acceptance": "accepted", "response": "=SUM(A1:A2), and \"more\""}))
+        .send()
+        .await;
+        app.put(&format!("/v1/forces/norfolk/inspections/{id}/response"))
+            .token(&editor)
+            .json(json!({"status": "submitted"}))
+            .send()
+            .await;
+        app.post(&format!(
+            "/v1/forces/norfolk/items/{}/actions",
+            item["id"].as_str().unwrap()
+        ))
+        .token(&editor)
+        .json(json!({"title": "Line one\nline two, \"quoted\"", "due_on": "2025-01-01"}))
+        .send()
+        .await;
+        for _ in 0..3 {
+            app.create_inspection(json!({"title": "Filler"})).await;
+        }
+        let res = app
+            .get("/v1/inspections")
+            .header("accept", "text/csv")
+            .send()
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(
+            res.header("content-type").as_deref(),
+            Some("text/csv; charset=utf-8")
+        );
+        let rows = oversight::csv::parse(&res.text());
+        assert_eq!(rows[0][0..3], ["id", "title", "published_on"]);
+        assert_eq!(rows.len(), 1 + 4, "every inspection, not one page");
+        let row = rows.iter().find(|r| r[0] == id).unwrap();
+        assert_eq!(row[1], awkward);
+        assert_eq!(row[3], "PEEL; Thematic, national");
+        let responses = app
+            .get("/v1/item-responses?format=csv")
+            .token(&app.analyst())
+            .send()
+            .await
+            .text();
+        let rows = oversight::csv::parse(&responses);
+        assert_eq!(rows.len(), 2, "{responses}");
+        assert_eq!(
+            rows[1][7], "'=SUM(A1:A2), and \"more\"",
+            "formulas are defused"
+        );
+        let actions = app
+            .get("/v1/actions?overdue=true")
+            .header("accept", "text/csv")
+            .token(&app.analyst())
+            .send()
+            .await
+            .text();
+        let rows = oversight::csv::parse(&actions);
+        assert_eq!(rows[1][4], "Line one\nline two, \"quoted\"");
+        assert_eq!(rows[1][9], "true");
+        let compliance = app
+            .get("/v1/compliance/section55")
+            .header("accept", "text/csv")
+            .token(&app.analyst())
+            .send()
+            .await
+            .text();
+        assert_eq!(oversight::csv::parse(&compliance).len(), 44);
+        // JSON pages of the same lists, with the same access rules.
+        let page = app
+            .get("/v1/item-responses?force=norfolk")
+            .token(&app.analyst())
+            .send()
+            .await
+            .json();
+        assert_eq!(page["items"][0]["item_number"], 1);
+        let none = app
+            .get("/v1/item-responses")
+            .token(&app.viewer("kent"))
+            .send()
+            .await
+            .json();
+        assert!(
+            none["items"].as_array().unwrap().is_empty(),
+            "another force's work is not listed"
+        );
+        app.get("/v1/actions")
+            .send()
+            .await
+            .assert_problem(401, "unauthenticated");
+        app.get("/v1/actions?status=finished")
+            .token(&app.analyst())
+            .send()
+            .await
+            .assert_problem(400, "bad_request");
+    }
+);
