@@ -55,6 +55,19 @@ pub enum Command {
 pub enum SeedSet {
     /// The published Norfolk response to the organised immigration crime inspection.
     Demo,
+    /// A national data set: inspections over ten years with items, responses, actions, updates
+    /// and PCC responses in every Section 55 state, generated deterministically from a seed.
+    National {
+        /// Territorial forces taking part (at most 43).
+        #[arg(long, default_value_t = 43)]
+        forces: usize,
+        /// Inspections over the ten years.
+        #[arg(long, default_value_t = 1500)]
+        inspections: usize,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -64,6 +77,14 @@ pub fn main() -> ExitCode {
         Command::Serve => run_serve(cli.config),
         Command::Migrate => run_migrate(&cli.config),
         Command::Seed { set: SeedSet::Demo } => run_seed_demo(cli.config),
+        Command::Seed {
+            set:
+                SeedSet::National {
+                    forces,
+                    inspections,
+                    seed,
+                },
+        } => run_seed_national(&cli.config, forces, inspections, seed),
         Command::Token {
             sub,
             roles,
@@ -119,6 +140,36 @@ fn run_seed_demo(config: Config) -> Result<(), String> {
         );
         Ok(())
     })
+}
+
+fn run_seed_national(
+    config: &Config,
+    forces: usize,
+    inspections: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 2)?;
+    db.migrate()?;
+    let options = crate::seed::NationalOptions {
+        forces,
+        inspections,
+        seed,
+        today: chrono::Utc::now().date_naive(),
+    };
+    let loaded =
+        crate::seed::national(&db, &options).map_err(|e| format!("seeding failed: {e}"))?;
+    println!(
+        "loaded {} inspections, {} items, {} force responses, {} item responses, {} actions, {} updates, {} PCC responses in {:.1} s",
+        loaded.inspections,
+        loaded.items,
+        loaded.force_responses,
+        loaded.item_responses,
+        loaded.actions,
+        loaded.updates,
+        loaded.pcc_responses,
+        loaded.seconds
+    );
+    Ok(())
 }
 
 fn run_serve(config: Config) -> Result<(), String> {

@@ -22,7 +22,8 @@ pub mod ops;
 pub mod pcc_responses; // the PCC response under Section 55, publication and revisions // health, readiness, metrics
 pub mod responses; // the chief constable's response and item responses
 pub mod rest; // ETags, preconditions, list parameters, problem+json for framework errors
-pub mod section55; // the deadline rule and Section 55 status
+pub mod section55;
+pub mod seed; // the national data set, generated deterministically // the deadline rule and Section 55 status
 pub mod types; // dates, times, ids, enums, pages, cursors
 pub mod validate; // input checks shared by all domains
 pub mod write; // write bodies and preconditions
