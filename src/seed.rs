@@ -31,7 +31,7 @@ impl Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -41,7 +41,7 @@ impl Rng {
 
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
 
     /// True with probability `percent`/100.
@@ -57,8 +57,8 @@ impl Rng {
     pub fn id(&mut self, at: NaiveDateTime) -> String {
         let millis = at.and_utc().timestamp_millis().max(0) as u64;
         let mut bytes = [0u8; 10];
-        bytes[..8].copy_from_slice(&self.next().to_le_bytes());
-        bytes[8..].copy_from_slice(&self.next().to_le_bytes()[..2]);
+        bytes[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        bytes[8..].copy_from_slice(&self.next_u64().to_le_bytes()[..2]);
         uuid::Builder::from_unix_timestamp_millis(millis, &bytes)
             .into_uuid()
             .to_string()
@@ -220,7 +220,7 @@ fn generate_inspection(
     published_on: NaiveDate,
     today: NaiveDate,
 ) {
-    let thematic = k % 5 == 0;
+    let thematic = k.is_multiple_of(5);
     let created = at(published_on - Duration::days(1), rng.below(600));
     let id = rng.id(created);
     let (title, types, scope_forces) = if thematic {
