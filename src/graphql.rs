@@ -81,6 +81,7 @@ pub struct Loaders {
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
     pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
+    pub item_response_of_force: DataLoader<crate::responses::graphql::ItemResponseOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
 }
 
@@ -109,6 +110,10 @@ impl Loaders {
             ),
             action_counts: DataLoader::new(
                 crate::actions::graphql::ActionCountsLoader { ctx: ctx.clone() },
+                actix_web::rt::spawn,
+            ),
+            item_response_of_force: DataLoader::new(
+                crate::responses::graphql::ItemResponseOfForce { ctx: ctx.clone() },
                 actix_web::rt::spawn,
             ),
             force_figures: DataLoader::new(

@@ -110,24 +110,25 @@ impl ActionMutation {
     }
 }
 
-/// Action counts by (force, item); the parent item response has been found readable.
+/// Action counts per item, by (force, inspection): one key per inspection a force answers, so
+/// a page of item responses asks for a handful of keys, not one per response.
 pub struct ActionCountsLoader {
     pub ctx: Ctx,
 }
 
 impl Loader<(String, String)> for ActionCountsLoader {
-    type Value = service::ActionCounts;
+    type Value = HashMap<String, service::ActionCounts>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[(String, String)],
-    ) -> Result<HashMap<(String, String), service::ActionCounts>> {
+    ) -> Result<HashMap<(String, String), Self::Value>> {
         let keys = keys.to_vec();
         let today = self.ctx.policy.today;
         self.ctx
             .db
-            .run(move |conn| service::counts_for_pairs(conn, &keys, today))
+            .run(move |conn| service::counts_for_inspections(conn, &keys, today))
             .await
             .map_err(|e| e.to_gql())
     }

@@ -274,6 +274,7 @@ pub async fn update(
     let c = ctx.clone();
     ctx.db
         .transaction(move |conn| {
+            crate::db::lock_row(conn, "actions", &[("id", &id)])?;
             let (before, item, in_scope, inspection_id) = visible_action(conn, &c, &force, &id)?;
             policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
             pre.check(before.version)?;
@@ -348,6 +349,7 @@ pub async fn append_update(
     let c = ctx.clone();
     ctx.db
         .transaction(move |conn| {
+            crate::db::lock_row(conn, "actions", &[("id", &id)])?;
             let (before, item, in_scope, inspection_id) = visible_action(conn, &c, &force, &id)?;
             policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
             let input = body.parse()?;
@@ -440,45 +442,51 @@ impl ActionCounts {
     }
 }
 
-/// Action counts of many (force, item) pairs in two statements, whatever their number.
-pub fn counts_for_pairs(
+/// Action counts per item of many (force, inspection) pairs, in one statement whatever their
+/// number: `(force, inspection) → item → counts`. The rows are few (a force's actions on the
+/// items of a page of inspections), so they are counted here rather than grouped in SQL, and
+/// the query shape lets PostgreSQL probe `actions (force_id, item_id)` item by item.
+pub fn counts_for_inspections(
     conn: &mut DbConn,
     pairs: &[(String, String)],
     today: crate::types::Date,
-) -> AppResult<std::collections::HashMap<(String, String), ActionCounts>> {
-    use diesel::dsl::count_star;
-    let items: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
-    let by_status: Vec<(String, String, String, i64)> = actions::table
-        .filter(actions::item_id.eq_any(&items))
-        .group_by((actions::force_id, actions::item_id, actions::status))
+) -> AppResult<
+    std::collections::HashMap<(String, String), std::collections::HashMap<String, ActionCounts>>,
+> {
+    use crate::db::schema::items;
+    let mut forces: Vec<String> = pairs.iter().map(|(f, _)| f.clone()).collect();
+    forces.sort();
+    forces.dedup();
+    let mut inspections: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    inspections.sort();
+    inspections.dedup();
+    let rows: Vec<(String, String, String, String, Option<chrono::NaiveDate>)> = actions::table
+        .inner_join(items::table.on(items::id.eq(actions::item_id)))
+        .filter(actions::force_id.eq_any(&forces))
+        .filter(items::inspection_id.eq_any(&inspections))
         .select((
             actions::force_id,
+            items::inspection_id,
             actions::item_id,
             actions::status,
-            count_star(),
+            actions::due_on,
         ))
         .load(conn)?;
-    let overdue: Vec<(String, String, i64)> = actions::table
-        .filter(actions::item_id.eq_any(&items))
-        .filter(actions::due_on.lt(today.0))
-        .filter(actions::status.ne_all(["done", "cancelled"]))
-        .group_by((actions::force_id, actions::item_id))
-        .select((actions::force_id, actions::item_id, count_star()))
-        .load(conn)?;
-    let mut out: std::collections::HashMap<(String, String), ActionCounts> =
-        std::collections::HashMap::new();
-    for (force, item, status, n) in by_status {
-        let key = (force, item);
-        if pairs.contains(&key) {
-            out.entry(key)
-                .or_default()
-                .add(ActionStatus::from_db(&status)?, n);
-        }
-    }
-    for (force, item, n) in overdue {
-        let key = (force, item);
-        if pairs.contains(&key) {
-            out.entry(key).or_default().overdue = n;
+    let mut out: std::collections::HashMap<
+        (String, String),
+        std::collections::HashMap<String, ActionCounts>,
+    > = pairs
+        .iter()
+        .map(|p| (p.clone(), Default::default()))
+        .collect();
+    for (force, inspection, item, status, due_on) in rows {
+        if let Some(items) = out.get_mut(&(force, inspection)) {
+            let status = ActionStatus::from_db(&status)?;
+            let counts = items.entry(item).or_default();
+            counts.add(status, 1);
+            if !status.is_closed() && due_on.is_some_and(|d| d < today.0) {
+                counts.overdue += 1;
+            }
         }
     }
     Ok(out)

@@ -72,12 +72,19 @@ pub enum ConnectError {
 
 /// Counts the SQL statements every pooled connection runs (for `/metrics` and for tests that
 /// prove a query's statement count does not grow with its rows).
-struct StatementCounter(Arc<AtomicU64>);
+/// Statements a connection runs to set itself up are not counted.
+struct StatementCounter(Arc<AtomicU64>, bool);
 
 impl diesel::connection::Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
+        use diesel::connection::InstrumentationEvent as E;
+        match event {
+            E::StartEstablishConnection { .. } => self.1 = true,
+            E::FinishEstablishConnection { .. } => self.1 = false,
+            E::StartQuery { .. } if !self.1 => {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
         }
     }
 }
@@ -98,7 +105,7 @@ impl Manager {
     }
 
     pub fn connect(&self) -> Result<DbConn, ConnectError> {
-        let counter = StatementCounter(self.statements.clone());
+        let counter = StatementCounter(self.statements.clone(), false);
         match &self.backend {
             Backend::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
@@ -314,4 +321,41 @@ pub fn with_migration_lock<T>(
 diesel::define_sql_function! {
     /// `lower(text)`, the same on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Locks a row for the rest of the transaction (PostgreSQL; SQLite write transactions hold
+/// the database already), so that concurrent writers of one resource queue up: a writer with
+/// `If-Match: *` then never fails on a change that landed between its read and its write,
+/// and a stale `If-Match` is still `412`. `table` and the column names are constants of the
+/// caller, never input.
+pub fn lock_row(
+    conn: &mut DbConn,
+    table: &'static str,
+    keys: &[(&'static str, &str)],
+) -> Result<(), AppError> {
+    if let DbConn::Pg(_) = conn {
+        use diesel::sql_types::Text;
+        let condition: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (column, _))| format!("{column} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "SELECT 1 FROM {table} WHERE {} FOR UPDATE",
+            condition.join(" AND ")
+        );
+        match keys {
+            [(_, a)] => diesel::sql_query(sql).bind::<Text, _>(*a).execute(conn)?,
+            [(_, a), (_, b)] => diesel::sql_query(sql)
+                .bind::<Text, _>(*a)
+                .bind::<Text, _>(*b)
+                .execute(conn)?,
+            _ => {
+                return Err(AppError::Internal(
+                    "lock_row takes one or two key columns".into(),
+                ));
+            }
+        };
+    }
+    Ok(())
 }

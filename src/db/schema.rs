@@ -190,4 +190,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
 );
 
-diesel::allow_columns_to_appear_in_same_group_by_clause!(actions::force_id, items::inspection_id);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    actions::force_id,
+    actions::item_id,
+    actions::status,
+    items::inspection_id,
+);

@@ -305,6 +305,7 @@ pub async fn update(
     let c = ctx.clone();
     ctx.db
         .transaction(move |conn| {
+            crate::db::lock_row(conn, "inspections", &[("id", &id)])?;
             let before = load_one(conn, &c, &id)?;
             policy::require(&c.principal, Action::ManageInspections)?;
             pre.check(before.version)?;

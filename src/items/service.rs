@@ -266,6 +266,7 @@ pub async fn update(
     let c = ctx.clone();
     ctx.db
         .transaction(move |conn| {
+            crate::db::lock_row(conn, "items", &[("id", &id)])?;
             let (before, inspection) = load_visible(conn, &c, &id)?;
             policy::require(&c.principal, Action::ManageInspections)?;
             pre.check(before.version)?;

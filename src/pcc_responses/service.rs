@@ -104,6 +104,11 @@ pub async fn put(
     ctx.db
         .transaction(move |conn| {
             let inspection = inspection_for_force(conn, &c, &force, &id)?;
+            crate::db::lock_row(
+                conn,
+                "pcc_responses",
+                &[("force_id", &force), ("inspection_id", &id)],
+            )?;
             let existing = load_row(conn, &force, &id)?;
             let stage = match &existing {
                 Some(r) => stage_of(PccStatus::from_db(&r.status)?),
@@ -251,6 +256,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
         .transaction(move |conn| {
             let inspection = inspection_for_force(conn, &c, &force, &id)?;
             let not_found = || AppError::not_found(format!("no PCC response from {force} to this inspection"));
+            crate::db::lock_row(conn, "pcc_responses", &[("force_id", &force), ("inspection_id", &id)])?;
             let existing = load_row(conn, &force, &id)?;
             let stage = match &existing {
                 Some(r) => stage_of(PccStatus::from_db(&r.status)?),
@@ -356,12 +362,23 @@ pub fn for_pairs(
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<PccResponse>> {
+    let forces: Vec<String> = pairs.iter().map(|(f, _)| f.clone()).collect();
     let inspection_ids: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
     let rows = pcc_responses::table
+        .filter(pcc_responses::force_id.eq_any(&forces))
         .filter(pcc_responses::inspection_id.eq_any(&inspection_ids))
         .select(PccResponseRow::as_select())
         .load(conn)?;
-    let inspections = crate::inspections::service::load_many(conn, &inspection_ids)?;
+    let deadlines: std::collections::HashMap<String, chrono::NaiveDate> =
+        crate::db::schema::inspections::table
+            .filter(crate::db::schema::inspections::id.eq_any(&inspection_ids))
+            .select((
+                crate::db::schema::inspections::id,
+                crate::db::schema::inspections::section55_deadline,
+            ))
+            .load::<(String, chrono::NaiveDate)>(conn)?
+            .into_iter()
+            .collect();
     let mut out = Vec::new();
     for row in rows {
         if !pairs
@@ -379,8 +396,14 @@ pub fn for_pairs(
         ) {
             continue;
         }
-        if let Some(inspection) = inspections.iter().find(|i| i.id == row.inspection_id) {
-            out.push(to_resource(ctx, inspection, row)?);
+        if let Some(deadline) = deadlines.get(&row.inspection_id) {
+            let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
+            let section55 = crate::section55::rules::status(
+                crate::types::Date(*deadline),
+                first,
+                ctx.policy.today,
+            );
+            out.push(PccResponse::from_row(row, section55)?);
         }
     }
     Ok(out)

@@ -40,8 +40,10 @@ impl Loader<(String, String)> for ForceResponses {
         self.ctx
             .db
             .run(move |conn| {
+                let forces: Vec<String> = keys.iter().map(|(f, _)| f.clone()).collect();
                 let inspections: Vec<String> = keys.iter().map(|(_, i)| i.clone()).collect();
                 let rows = force_responses::table
+                    .filter(force_responses::force_id.eq_any(&forces))
                     .filter(force_responses::inspection_id.eq_any(&inspections))
                     .select(ForceResponseRow::as_select())
                     .load(conn)?;
@@ -94,6 +96,65 @@ impl Loader<String> for ItemResponses {
     }
 }
 
+/// One force's response to each of many items, keeping those the caller may read.
+pub struct ItemResponseOfForce {
+    pub ctx: Ctx,
+}
+
+impl Loader<(String, String)> for ItemResponseOfForce {
+    type Value = ItemResponse;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), ItemResponse>> {
+        let keys = keys.to_vec();
+        let c = self.ctx.clone();
+        self.ctx
+            .db
+            .run(move |conn| {
+                use crate::db::schema::item_responses;
+                let forces: Vec<String> = keys.iter().map(|(f, _)| f.clone()).collect();
+                let items: Vec<String> = keys.iter().map(|(_, i)| i.clone()).collect();
+                let rows: Vec<super::model::ItemResponseRow> = item_responses::table
+                    .filter(item_responses::force_id.eq_any(&forces))
+                    .filter(item_responses::item_id.eq_any(&items))
+                    .select(super::model::ItemResponseRow::as_select())
+                    .load(conn)?;
+                let rows: Vec<_> = rows
+                    .into_iter()
+                    .filter(|r| keys.contains(&(r.force_id.clone(), r.item_id.clone())))
+                    .collect();
+                let mut inspections: Vec<String> =
+                    rows.iter().map(|r| r.inspection_id.clone()).collect();
+                inspections.sort();
+                inspections.dedup();
+                let submitted = service::submitted_pairs(conn, &inspections)?;
+                let mut out = HashMap::new();
+                for row in rows {
+                    let stage = if submitted
+                        .iter()
+                        .any(|(f, i)| *f == row.force_id && *i == row.inspection_id)
+                    {
+                        crate::auth::policy::Stage::Submitted
+                    } else {
+                        crate::auth::policy::Stage::Draft
+                    };
+                    if policy::can_read_force_work(&c.principal, &c.policy, &row.force_id, stage) {
+                        out.insert(
+                            (row.force_id.clone(), row.item_id.clone()),
+                            ItemResponse::from_row(row)?,
+                        );
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e: AppError| e.to_gql())
+    }
+}
+
 /// Pages a list in memory by a string key (lists here are bounded by the number of forces).
 pub fn page_by<T: Clone>(
     all: Vec<T>,
@@ -124,15 +185,10 @@ pub fn page_by<T: Clone>(
 impl Item {
     /// A force's response to this item; null if none, or not the caller's to read.
     async fn response(&self, gql: &Context<'_>, force_id: String) -> Result<Option<ItemResponse>> {
-        let all = gql
-            .data::<std::sync::Arc<Loaders>>()?
-            .item_responses
-            .load_one(self.id.clone())
-            .await?;
-        Ok(all
-            .unwrap_or_default()
-            .into_iter()
-            .find(|r| r.force_id == force_id))
+        gql.data::<std::sync::Arc<Loaders>>()?
+            .item_response_of_force
+            .load_one((force_id, self.id.clone()))
+            .await
     }
 
     /// Every force's response to this item that the caller may read, by force id.
@@ -190,9 +246,11 @@ impl ItemResponse {
         let counts = gql
             .data::<std::sync::Arc<Loaders>>()?
             .action_counts
-            .load_one((self.force_id.clone(), self.item_id.clone()))
+            .load_one((self.force_id.clone(), self.inspection_id.clone()))
             .await?;
-        Ok(counts.unwrap_or_default())
+        Ok(counts
+            .and_then(|mut by_item| by_item.remove(&self.item_id))
+            .unwrap_or_default())
     }
 }
 

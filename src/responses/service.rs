@@ -161,6 +161,11 @@ pub async fn put_force_response(
     ctx.db
         .transaction(move |conn| {
             inspection_for_force(conn, &c, &force, &id)?;
+            crate::db::lock_row(
+                conn,
+                "force_responses",
+                &[("force_id", &force), ("inspection_id", &id)],
+            )?;
             let existing = load_force_response_row(conn, &force, &id)?
                 .map(ForceResponse::from_row)
                 .transpose()?;
@@ -342,6 +347,11 @@ pub async fn put_item_response(
                 // Neither half of the resource is the caller's to write: the refusal of the answer.
                 policy::require(&c.principal, answer)?;
             }
+            crate::db::lock_row(
+                conn,
+                "item_responses",
+                &[("force_id", &force), ("item_id", &id)],
+            )?;
             let existing = load_item_response_row(conn, &force, &id)?
                 .map(ItemResponse::from_row)
                 .transpose()?;
