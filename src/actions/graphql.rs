@@ -117,7 +117,7 @@ pub struct ActionCountsLoader {
 }
 
 impl Loader<(String, String)> for ActionCountsLoader {
-    type Value = HashMap<String, service::ActionCounts>;
+    type Value = std::sync::Arc<HashMap<String, service::ActionCounts>>;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -126,10 +126,15 @@ impl Loader<(String, String)> for ActionCountsLoader {
     ) -> Result<HashMap<(String, String), Self::Value>> {
         let keys = keys.to_vec();
         let today = self.ctx.policy.today;
-        self.ctx
+        let counts = self
+            .ctx
             .db
             .run(move |conn| service::counts_for_inspections(conn, &keys, today))
             .await
-            .map_err(|e| e.to_gql())
+            .map_err(|e| e.to_gql())?;
+        Ok(counts
+            .into_iter()
+            .map(|(k, v)| (k, std::sync::Arc::new(v)))
+            .collect())
     }
 }

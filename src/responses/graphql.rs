@@ -249,7 +249,7 @@ impl ItemResponse {
             .load_one((self.force_id.clone(), self.inspection_id.clone()))
             .await?;
         Ok(counts
-            .and_then(|mut by_item| by_item.remove(&self.item_id))
+            .and_then(|by_item| by_item.get(&self.item_id).cloned())
             .unwrap_or_default())
     }
 }
