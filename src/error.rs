@@ -227,10 +227,8 @@ impl From<diesel::result::Error> for AppError {
                     K::SerializationFailure => AppError::Conflict(
                         "a concurrent change got there first; retry the request".into(),
                     ),
-                    K::ClosedConnection => AppError::Unavailable(message),
-                    _ if message.contains("database is locked") || message.contains("busy") => {
-                        AppError::Unavailable(message)
-                    }
+                    K::ClosedConnection | K::UnableToSendCommand => AppError::Unavailable(message),
+                    _ if lost_database(&message) => AppError::Unavailable(message),
                     _ => AppError::Internal(format!("database error: {message}")),
                 }
             }
@@ -240,6 +238,22 @@ impl From<diesel::result::Error> for AppError {
             other => AppError::Internal(format!("database error: {other}")),
         }
     }
+}
+
+/// Messages of a database that went away or is overloaded, rather than of a bad query.
+fn lost_database(message: &str) -> bool {
+    const SIGNS: [&str; 8] = [
+        "database is locked",
+        "busy",
+        "server closed the connection",
+        "terminating connection",
+        "connection to server",
+        "could not connect",
+        "no connection to the server",
+        "the database system is",
+    ];
+    let m = message.to_ascii_lowercase();
+    SIGNS.iter().any(|s| m.contains(s))
 }
 
 impl From<r2d2::Error> for AppError {

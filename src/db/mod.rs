@@ -70,9 +70,14 @@ pub enum ConnectError {
     Query(#[from] diesel::result::Error),
 }
 
+thread_local! {
+    /// Set while the pool checks a connection, whose `SELECT 1` is not the request's.
+    static VALIDATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Counts the SQL statements every pooled connection runs (for `/metrics` and for tests that
-/// prove a query's statement count does not grow with its rows).
-/// Statements a connection runs to set itself up are not counted.
+/// prove a query's statement count does not grow with its rows). Statements a connection runs
+/// to set itself up, or to be checked by the pool, are not counted.
 struct StatementCounter(Arc<AtomicU64>, bool);
 
 impl diesel::connection::Instrumentation for StatementCounter {
@@ -81,7 +86,7 @@ impl diesel::connection::Instrumentation for StatementCounter {
         match event {
             E::StartEstablishConnection { .. } => self.1 = true,
             E::FinishEstablishConnection { .. } => self.1 = false,
-            E::StartQuery { .. } if !self.1 => {
+            E::StartQuery { .. } if !self.1 && !VALIDATING.with(|v| v.get()) => {
                 self.0.fetch_add(1, Ordering::Relaxed);
             }
             _ => {}
@@ -133,7 +138,10 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectError::from)
+        VALIDATING.with(|v| v.set(true));
+        let result = conn.batch_execute("SELECT 1").map_err(ConnectError::from);
+        VALIDATING.with(|v| v.set(false));
+        result
     }
 
     /// A connection left inside a transaction (a panic mid-way) is not reused.
@@ -179,7 +187,9 @@ impl Db {
             .max_size(max_size)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(3))
-            .test_on_check_out(false)
+            // A connection the database dropped (a restart, a failover) is found and replaced
+            // on check-out, so the service heals without a restart of its own.
+            .test_on_check_out(true)
             .build_unchecked(manager);
         Ok(Db {
             pool,

@@ -142,6 +142,23 @@ impl TestApp {
         TestApp::new(backend).await
     }
 
+    /// An instance on a database someone else made (and drops).
+    pub async fn on_url(url: &str) -> TestApp {
+        let backend = if url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        TestApp::on(
+            url.to_string(),
+            Cleanup::Nothing,
+            backend,
+            Clock::System,
+            |_| {},
+        )
+        .await
+    }
+
     /// A second instance of the service on this one's database (several instances, one store).
     pub async fn another_instance(&self) -> TestApp {
         TestApp::on(
