@@ -227,6 +227,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let cors = cors(&state.config.cors_origins);
     let (app, _) = App::new()
         .into_utoipa_app()
         .app_data(state)
@@ -240,12 +241,43 @@ pub fn app(
             .route(web::post().to(crate::graphql::post))
             .route(web::get().to(crate::graphql::get)),
     )
+    .route("/graphiql/{file}", web::get().to(crate::graphql::asset))
     .route("/metrics", web::get().to(crate::ops::metrics))
     .route("/openapi.yaml", web::get().to(crate::ops::openapi_yaml))
     .route("/", web::get().to(crate::ops::index))
     .wrap(ErrorHandlers::new().default_handler(crate::rest::problem_for_framework_errors))
+    .wrap(cors)
+    .wrap(
+        actix_web::middleware::DefaultHeaders::new()
+            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .add((header::REFERRER_POLICY, "no-referrer"))
+            .add((header::X_FRAME_OPTIONS, "DENY")),
+    )
     .wrap(Compress::default())
     .wrap_fn(observe)
+}
+
+/// CORS, denied by default: only the configured origins get CORS headers. Requests from other
+/// origins are not refused here (a same-origin page sends `Origin` too); browsers refuse them
+/// the response.
+fn cors(origins: &str) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .block_on_origin_mismatch(false)
+        .allowed_methods(["GET", "POST", "PUT", "PATCH"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+        ])
+        .allowed_header("x-request-id")
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers(["x-request-id"])
+        .max_age(600);
+    for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// Request id, span, access log and metrics around every request.

@@ -136,6 +136,16 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
 
+    /// Origins allowed to call the API from a browser (comma-separated, e.g.
+    /// `https://dashboard.opcc.example`); none by default.
+    #[arg(
+        long,
+        env = "OVERSIGHT_CORS_ORIGINS",
+        default_value = "",
+        global = true
+    )]
+    pub cors_origins: String,
+
     /// Database connections per instance.
     #[arg(
         long,
@@ -161,6 +171,7 @@ impl Config {
             rate_limit: 0,
             demo: Some(false),
             log_format: LogFormat::Text,
+            cors_origins: String::new(),
             db_pool_size: 4,
         }
     }

@@ -5,7 +5,6 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 
 use crate::app::{Ctx, ctx_of};
@@ -18,6 +17,53 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 250_000;
 /// Most operations in one batch.
 pub const MAX_BATCH: usize = 10;
+/// Longest query text accepted.
+pub const MAX_QUERY_BYTES: usize = 32 * 1024;
+/// Most fields (aliases included) written in one query.
+pub const MAX_SELECTIONS: usize = 500;
+
+/// Refuses, before any work, a query too long or with too many fields (thousands of aliases
+/// of one cheap field pass the complexity limit but still cost a resolver each).
+pub fn check_size(query: &str) -> Result<(), AppError> {
+    use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(AppError::bad_request(format!(
+            "a query is at most {MAX_QUERY_BYTES} bytes"
+        )));
+    }
+    // A query that does not parse is answered by the executor with its own error.
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return Ok(());
+    };
+    fn count(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => 1 + count(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => 1,
+                Selection::InlineFragment(f) => count(&f.node.selection_set.node),
+            })
+            .sum()
+    }
+    let mut total: usize = doc
+        .fragments
+        .values()
+        .map(|f| count(&f.node.selection_set.node))
+        .sum();
+    total += match &doc.operations {
+        DocumentOperations::Single(op) => count(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .map(|op| count(&op.node.selection_set.node))
+            .sum(),
+    };
+    if total > MAX_SELECTIONS {
+        return Err(AppError::bad_request(format!(
+            "a query selects at most {MAX_SELECTIONS} fields (aliases included); this one selects {total}"
+        )));
+    }
+    Ok(())
+}
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -150,6 +196,11 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             "a batch holds at most {MAX_BATCH} operations"
         )));
     }
+    for op in batch.iter() {
+        if let Err(e) = check_size(&op.query) {
+            return problem(e);
+        }
+    }
     let loaders = std::sync::Arc::new(Loaders::new(&ctx));
     let batch = batch.data(ctx).data(loaders);
     let response = state.schema.execute_batch(batch).await;
@@ -171,10 +222,48 @@ fn problem(e: AppError) -> HttpResponse {
 pub async fn get() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Oversight GraphQL")
-                .finish(),
-        )
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            GRAPHIQL_CSP,
+        ))
+        .body(include_str!("../assets/graphiql/index.html"))
+}
+
+/// GraphiQL runs only the scripts this service serves, and talks only to this service.
+pub const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// GraphiQL's files, vendored into the binary so that it loads without a network.
+pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
+    let (body, kind): (&'static [u8], &str) = match path.as_str() {
+        "graphiql.min.js" => (
+            include_bytes!("../assets/graphiql/graphiql.min.js"),
+            "text/javascript",
+        ),
+        "graphiql.min.css" => (
+            include_bytes!("../assets/graphiql/graphiql.min.css"),
+            "text/css",
+        ),
+        "react.production.min.js" => (
+            include_bytes!("../assets/graphiql/react.production.min.js"),
+            "text/javascript",
+        ),
+        "react-dom.production.min.js" => (
+            include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+            "text/javascript",
+        ),
+        "start.js" => (
+            include_bytes!("../assets/graphiql/start.js"),
+            "text/javascript",
+        ),
+        _ => return actix_web::ResponseError::error_response(&AppError::not_found("no such file")),
+    };
+    HttpResponse::Ok()
+        .content_type(format!("{kind}; charset=utf-8"))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=86400",
+        ))
+        .body(body)
 }

@@ -622,6 +622,18 @@ both_backends!(
         let page = app.get("/graphql").send().await;
         assert_eq!(page.status, 200);
         assert!(page.text().contains("graphiql"));
+        assert!(
+            page.header("content-security-policy")
+                .unwrap()
+                .contains("script-src 'self'")
+        );
+        let js = app.get("/graphiql/graphiql.min.js").send().await;
+        assert_eq!(js.status, 200);
+        assert!(js.body.len() > 100_000);
+        app.get("/graphiql/..%2Fsecret")
+            .send()
+            .await
+            .assert_problem(404, "not_found");
     }
 );
 

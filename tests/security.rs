@@ -1,0 +1,317 @@
+//! Hostile callers: a JWT attack suite, GraphQL floods, browser-facing headers and CORS — on
+//! SQLite and on PostgreSQL.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use common::{SECRET, TestApp};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+fn now() -> i64 {
+    jsonwebtoken::get_current_timestamp() as i64
+}
+
+fn claims() -> Value {
+    json!({"sub": "attacker", "roles": ["admin"], "forces": [], "iss": "oversight", "aud": "oversight", "exp": now() + 600})
+}
+
+fn sign(header: &Header, claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(secret).unwrap()).unwrap()
+}
+
+fn raw(header: Value, claims: &Value, signature: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(claims.to_string()),
+        signature
+    )
+}
+
+/// Every token an attacker might try, none of which may get in.
+fn attacks() -> Vec<(&'static str, String)> {
+    let good = sign(&Header::new(Algorithm::HS256), &claims(), SECRET.as_bytes());
+    let parts: Vec<&str> = good.split('.').collect();
+    let with = |k: &str, v: Value| {
+        let mut c = claims();
+        c[k] = v;
+        sign(&Header::new(Algorithm::HS256), &c, SECRET.as_bytes())
+    };
+    let without = |k: &str| {
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove(k);
+        sign(&Header::new(Algorithm::HS256), &c, SECRET.as_bytes())
+    };
+    let mut tampered = claims();
+    tampered["roles"] = json!(["admin", "inspectorate"]);
+    let mut out = vec![
+        (
+            "alg none, no signature",
+            raw(json!({"alg": "none", "typ": "JWT"}), &claims(), ""),
+        ),
+        (
+            "alg None",
+            raw(json!({"alg": "None", "typ": "JWT"}), &claims(), ""),
+        ),
+        (
+            "alg NONE with the real signature",
+            raw(json!({"alg": "NONE"}), &claims(), parts[2]),
+        ),
+        (
+            "alg none, no separator",
+            format!(
+                "{}.{}",
+                B64.encode(json!({"alg":"none"}).to_string()),
+                B64.encode(claims().to_string())
+            ),
+        ),
+        ("stripped signature", format!("{}.{}.", parts[0], parts[1])),
+        (
+            "forged signature",
+            format!("{}.{}.{}", parts[0], parts[1], B64.encode([7u8; 32])),
+        ),
+        (
+            "payload swapped under a valid signature",
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                B64.encode(tampered.to_string()),
+                parts[2]
+            ),
+        ),
+        (
+            "another secret",
+            sign(
+                &Header::new(Algorithm::HS256),
+                &claims(),
+                b"not-the-secret-not-the-secret-not-the",
+            ),
+        ),
+        (
+            "HS512 with the right secret",
+            sign(&Header::new(Algorithm::HS512), &claims(), SECRET.as_bytes()),
+        ),
+        (
+            "HS384 with the right secret",
+            sign(&Header::new(Algorithm::HS384), &claims(), SECRET.as_bytes()),
+        ),
+        ("expired", with("exp", json!(now() - 3600))),
+        ("not yet valid", with("nbf", json!(now() + 3600))),
+        ("another audience", with("aud", json!("elsewhere"))),
+        (
+            "audience list without ours",
+            with("aud", json!(["elsewhere", "other"])),
+        ),
+        ("another issuer", with("iss", json!("https://evil.example"))),
+        ("no exp", without("exp")),
+        ("no sub", without("sub")),
+        ("no iss", without("iss")),
+        ("no aud", without("aud")),
+        ("exp as a string", with("exp", json!("never"))),
+        ("empty token", String::new()),
+        ("garbage", "not-a-jwt".into()),
+        ("two parts", format!("{}.{}", parts[0], parts[1])),
+        ("four parts", format!("{good}.extra")),
+        ("bad base64", "@@@.@@@.@@@".into()),
+        ("huge token", "a".repeat(20_000)),
+    ];
+    // kid/jku/x5u tricks with a signature from another key: the header never picks the key.
+    for (name, header) in [
+        (
+            "kid path traversal",
+            json!({"alg": "HS256", "kid": "../../../../dev/null"}),
+        ),
+        (
+            "kid SQL",
+            json!({"alg": "HS256", "kid": "x' UNION SELECT 'secret"}),
+        ),
+        (
+            "jku to an attacker",
+            json!({"alg": "HS256", "jku": "https://evil.example/jwks.json"}),
+        ),
+        (
+            "x5u to an attacker",
+            json!({"alg": "HS256", "x5u": "https://evil.example/cert.pem"}),
+        ),
+        (
+            "embedded jwk",
+            json!({"alg": "HS256", "jwk": {"kty": "oct", "k": B64.encode(b"attacker")}}),
+        ),
+    ] {
+        let unsigned = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims().to_string())
+        );
+        let mac = {
+            use jsonwebtoken::crypto::sign as jsign;
+            jsign(
+                unsigned.as_bytes(),
+                &EncodingKey::from_secret(b"attacker").unwrap(),
+                Algorithm::HS256,
+            )
+            .unwrap()
+        };
+        out.push((name, format!("{unsigned}.{mac}")));
+    }
+    out
+}
+
+both_backends!(the_jwt_attack_suite_is_refused, |app| async move {
+    let attacks = attacks();
+    for (name, token) in &attacks {
+        for path in ["/v1/forces", "/v1/audit"] {
+            let res = app
+                .get(path)
+                .header("authorization", &format!("Bearer {token}"))
+                .send()
+                .await;
+            assert!(
+                res.status == 401
+                    || (res.status == 400 && token.len() > 10_000)
+                    || res.status == 431,
+                "{name} on {path}: {} {}",
+                res.status,
+                res.text()
+            );
+        }
+        let gql = app
+            .post("/graphql")
+            .header("authorization", &format!("Bearer {token}"))
+            .json(json!({"query": "{ forces { id } }"}))
+            .send()
+            .await;
+        assert_ne!(gql.status, 200, "{name} on GraphQL");
+    }
+    // The one real token does get in.
+    let good = sign(&Header::new(Algorithm::HS256), &claims(), SECRET.as_bytes());
+    assert_eq!(
+        app.get("/v1/audit")
+            .header("authorization", &format!("Bearer {good}"))
+            .send()
+            .await
+            .status,
+        200
+    );
+    eprintln!(
+        "{}: {} forged tokens refused on 3 surfaces",
+        app.backend_name,
+        attacks.len()
+    );
+});
+
+both_backends!(graphql_floods_are_refused_quickly, |app| async move {
+    let aliases: String = (0..2000)
+        .map(|i| format!("a{i}: forces {{ id }} "))
+        .collect();
+    let started = Instant::now();
+    let res = app
+        .post("/graphql")
+        .json(json!({"query": format!("{{ {aliases} }}")}))
+        .send()
+        .await;
+    res.assert_problem(400, "bad_request");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    let batch: Vec<Value> = (0..500)
+        .map(|_| json!({"query": "{ forces { id } }"}))
+        .collect();
+    let started = Instant::now();
+    app.post("/graphql")
+        .json(Value::Array(batch))
+        .send()
+        .await
+        .assert_problem(400, "bad_request");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let deep = format!(
+        "{{ {}id{} }}",
+        "force(id: \"norfolk\") { inspections { edges { node { inspection { ".repeat(4),
+        " } } } } }".repeat(4)
+    );
+    let res = app.gql(None, &deep, json!({})).await;
+    assert!(
+        res["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{res}"
+    );
+    let long = format!("{{ forces {{ id }} }} # {}", "x".repeat(40_000));
+    app.post("/graphql")
+        .json(json!({"query": long}))
+        .send()
+        .await
+        .assert_problem(400, "bad_request");
+    app.post("/graphql")
+        .raw(b"{not json")
+        .send()
+        .await
+        .assert_problem(400, "bad_request");
+    let fine = app
+        .gql(None, "{ a: forces { id } b: forces { name } }", json!({}))
+        .await;
+    assert!(fine["errors"].is_null(), "{fine}");
+});
+
+both_backends!(
+    responses_carry_security_headers_and_cors_is_denied_by_default,
+    |app| async move {
+        let res = app
+            .get("/v1/forces")
+            .header("origin", "https://evil.example")
+            .send()
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(
+            res.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            res.header("referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert!(
+            res.header("access-control-allow-origin").is_none(),
+            "no CORS unless configured"
+        );
+        let open = TestApp::build(
+            common::Backend::Sqlite,
+            oversight::app::Clock::System,
+            |c| c.cors_origins = "https://dashboard.opcc.example".into(),
+        )
+        .await;
+        let allowed = open
+            .get("/v1/forces")
+            .header("origin", "https://dashboard.opcc.example")
+            .send()
+            .await;
+        assert_eq!(
+            allowed.header("access-control-allow-origin").as_deref(),
+            Some("https://dashboard.opcc.example")
+        );
+        let preflight = open
+            .req(actix_web::http::Method::OPTIONS, "/v1/inspections")
+            .header("origin", "https://dashboard.opcc.example")
+            .header("access-control-request-method", "PATCH")
+            .header(
+                "access-control-request-headers",
+                "authorization, if-match, content-type",
+            )
+            .send()
+            .await;
+        assert!(preflight.status.is_success(), "{}", preflight.status);
+        let other = open
+            .get("/v1/forces")
+            .header("origin", "https://evil.example")
+            .send()
+            .await;
+        assert!(other.header("access-control-allow-origin").is_none());
+    }
+);
