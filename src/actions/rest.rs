@@ -20,7 +20,7 @@ pub struct ActionList {
 }
 
 /// The actions of a force's plan for an item, oldest first, each with its updates.
-#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Item id"), PageParams), responses(
+#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Item id"), PageParams), responses(
     (status = 200, description = "A page of actions", body = ActionList),
     (status = 404, description = "Not addressed to the force, or not the caller's to read", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -36,7 +36,7 @@ pub async fn list_actions(
 
 /// Adds an action (whoever answers the item: `force_editor`, or `opcc_editor` for items
 /// addressed to policing bodies). The item needs a response first (`409` otherwise).
-#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Item id")),
+#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Item id")),
     request_body = NewAction, responses(
     (status = 201, description = "Created", body = Action),
     (status = 403, description = "Not the caller's to change", body = Problem, content_type = "application/problem+json"),
@@ -59,7 +59,7 @@ pub async fn create_action(
 }
 
 /// One action with its updates.
-#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Action id")), responses(
+#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Action id")), responses(
     (status = 200, description = "The action", body = Action),
     (status = 404, description = "No such action for this force", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -70,7 +70,7 @@ pub async fn get_action(ctx: Ctx, path: Path<(String, String)>) -> AppResult<Htt
 }
 
 /// Changes an action; needs `If-Match`. `done` and `cancelled` are final (`409`).
-#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Action id"),
+#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Action id"),
     ("If-Match" = String, Header, description = "The ETag last read")), request_body = ActionPatch, responses(
     (status = 200, description = "The changed action", body = Action),
     (status = 403, description = "Not the caller's to change", body = Problem, content_type = "application/problem+json"),
@@ -93,7 +93,7 @@ pub async fn patch_action(
 
 /// Appends a progress update (author and time are the caller's and now); its `status`, if
 /// given, becomes the action's. Answers the action with the update appended.
-#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Action id")),
+#[utoipa::path(tag = "actions", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Action id")),
     request_body = NewActionUpdate, responses(
     (status = 201, description = "Appended; the action as it now stands", body = Action),
     (status = 403, description = "Not the caller's to change", body = Problem, content_type = "application/problem+json"),

@@ -122,7 +122,7 @@ pub async fn create_inspection(ctx: Ctx, body: Bytes) -> AppResult<HttpResponse>
 }
 
 /// One inspection.
-#[utoipa::path(tag = "inspections", params(("id" = String, Path, description = "Inspection id")), responses(
+#[utoipa::path(tag = "inspections", params(("id" = uuid::Uuid, Path, description = "Inspection id")), responses(
     (status = 200, description = "The inspection", body = Inspection),
     (status = 404, description = "No such inspection, or under embargo", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -133,7 +133,7 @@ pub async fn get_inspection(ctx: Ctx, id: Path<String>) -> AppResult<HttpRespons
 }
 
 /// Changes an inspection (inspectorate, admin); needs `If-Match`.
-#[utoipa::path(tag = "inspections", params(("id" = String, Path, description = "Inspection id"),
+#[utoipa::path(tag = "inspections", params(("id" = uuid::Uuid, Path, description = "Inspection id"),
     ("If-Match" = String, Header, description = "The ETag last read")), request_body = InspectionPatch, responses(
     (status = 200, description = "The changed inspection", body = Inspection),
     (status = 403, description = "Not the inspectorate", body = Problem, content_type = "application/problem+json"),

@@ -28,7 +28,7 @@ pub struct ItemList {
 
 /// The items of an inspection: recommendations, then areas for improvement, then causes of
 /// concern, each by number.
-#[utoipa::path(tag = "items", params(("id" = String, Path, description = "Inspection id"), ItemParams, PageParams), responses(
+#[utoipa::path(tag = "items", params(("id" = uuid::Uuid, Path, description = "Inspection id"), ItemParams, PageParams), responses(
     (status = 200, description = "A page of items", body = ItemList),
     (status = 404, description = "No such inspection", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -53,7 +53,7 @@ pub async fn list_items(
 }
 
 /// Adds an item to an inspection (inspectorate, admin).
-#[utoipa::path(tag = "items", params(("id" = String, Path, description = "Inspection id")), request_body = NewItem, responses(
+#[utoipa::path(tag = "items", params(("id" = uuid::Uuid, Path, description = "Inspection id")), request_body = NewItem, responses(
     (status = 201, description = "Created", body = Item),
     (status = 403, description = "Not the inspectorate", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such inspection", body = Problem, content_type = "application/problem+json"),
@@ -71,7 +71,7 @@ pub async fn create_item(ctx: Ctx, id: Path<String>, body: Bytes) -> AppResult<H
 }
 
 /// One item.
-#[utoipa::path(tag = "items", params(("id" = String, Path, description = "Item id")), responses(
+#[utoipa::path(tag = "items", params(("id" = uuid::Uuid, Path, description = "Item id")), responses(
     (status = 200, description = "The item", body = Item),
     (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -82,7 +82,7 @@ pub async fn get_item(ctx: Ctx, id: Path<String>) -> AppResult<HttpResponse> {
 }
 
 /// Changes an item (inspectorate, admin); needs `If-Match`.
-#[utoipa::path(tag = "items", params(("id" = String, Path, description = "Item id"),
+#[utoipa::path(tag = "items", params(("id" = uuid::Uuid, Path, description = "Item id"),
     ("If-Match" = String, Header, description = "The ETag last read")), request_body = ItemPatch, responses(
     (status = 200, description = "The changed item", body = Item),
     (status = 403, description = "Not the inspectorate", body = Problem, content_type = "application/problem+json"),

@@ -14,7 +14,7 @@ use crate::types::ListBody;
 use crate::write::Body;
 
 /// The PCC response with its office checklist and Section 55 status.
-#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id")), responses(
+#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id")), responses(
     (status = 200, description = "The PCC response", body = PccResponse),
     (status = 404, description = "None yet, or a draft the caller may not read", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -27,7 +27,7 @@ pub async fn get_pcc_response(ctx: Ctx, path: Path<(String, String)>) -> AppResu
 /// Creates (`201`, no `If-Match`) or changes (`If-Match`) the PCC response (`opcc_editor`).
 /// Once published, changed comments are published at once as a new revision; checklist dates
 /// change in place.
-#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id"),
+#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"),
     ("If-Match" = Option<String>, Header, description = "The ETag last read; required once the response exists")),
     request_body = PccResponseInput, responses(
     (status = 200, description = "Changed", body = PccResponse),
@@ -56,7 +56,7 @@ pub async fn put_pcc_response(
 
 /// Publishes the PCC response. Section 55(5B): refused (`422`) while any recommendation
 /// addressed to the force has no response; each is named in `errors`.
-#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id")), responses(
+#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id")), responses(
     (status = 200, description = "Published", body = PccResponse),
     (status = 403, description = "Not an opcc_editor of this force", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No PCC response, or not the caller's force", body = Problem, content_type = "application/problem+json"),
@@ -78,7 +78,7 @@ pub struct RevisionList {
 }
 
 /// Every published revision of the PCC response, oldest first.
-#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id"), PageParams), responses(
+#[utoipa::path(tag = "pcc-responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"), PageParams), responses(
     (status = 200, description = "The revisions", body = RevisionList),
     (status = 404, description = "No PCC response the caller may read", body = Problem, content_type = "application/problem+json"),
 ))]

@@ -11,7 +11,7 @@ use crate::rest::{created, ok_with_etag, precondition};
 use crate::write::Body;
 
 /// The chief constable's response to an inspection.
-#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id")), responses(
+#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id")), responses(
     (status = 200, description = "The response", body = ForceResponse),
     (status = 404, description = "None yet, or not the caller's to read", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -23,7 +23,7 @@ pub async fn get_force_response(ctx: Ctx, path: Path<(String, String)>) -> AppRe
 
 /// Creates (`201`, no `If-Match`) or changes (`If-Match`) the chief constable's response
 /// (`force_editor`). `status: submitted` submits it; a submitted response stays submitted.
-#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id"),
+#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"),
     ("If-Match" = Option<String>, Header, description = "The ETag last read; required once the response exists")),
     request_body = ForceResponseInput, responses(
     (status = 200, description = "Changed", body = ForceResponse),
@@ -52,7 +52,7 @@ pub async fn put_force_response(
 }
 
 /// A force's response to an item.
-#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Item id")), responses(
+#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Item id")), responses(
     (status = 200, description = "The item response", body = ItemResponse),
     (status = 404, description = "None yet, not addressed to the force, or not the caller's to read", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -65,7 +65,7 @@ pub async fn get_item_response(ctx: Ctx, path: Path<(String, String)>) -> AppRes
 /// Creates or changes a force's response to an item: `acceptance` and `response` by the
 /// force's `force_editor` (its `opcc_editor` for items addressed to policing bodies),
 /// `hmicfrs_status` by the inspectorate.
-#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Item id"),
+#[utoipa::path(tag = "responses", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Item id"),
     ("If-Match" = Option<String>, Header, description = "The ETag last read; required once the response exists")),
     request_body = ItemResponseInput, responses(
     (status = 200, description = "Changed", body = ItemResponse),

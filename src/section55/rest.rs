@@ -57,7 +57,7 @@ pub struct FormatParam {
 /// The Section 55 response of a force for an inspection, laid out as the published documents:
 /// JSON, Markdown (`Accept: text/markdown`) or HTML (`Accept: text/html`). Anyone reads it once
 /// the PCC response is published; before that, the force's people and national readers.
-#[utoipa::path(tag = "section55", params(("force" = String, Path, description = "Force id"), ("id" = String, Path, description = "Inspection id"), FormatParam), responses(
+#[utoipa::path(tag = "section55", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"), FormatParam), responses(
     (status = 200, description = "The document", content(
         (Section55Document = "application/json"),
         (String = "text/markdown"),
