@@ -60,8 +60,15 @@ impl AppState {
     /// Connects, migrates and loads the reference data; fails with a message fit for an operator.
     pub fn new(config: Config) -> Result<AppState, String> {
         let verifier = Verifier::from_config(&config)?;
-        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        let mut db = Db::connect(&config.database_url, config.db_pool_size)?;
         db.migrate()?;
+        if let Some(read_url) = config
+            .database_read_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+        {
+            db = db.with_read_replica(read_url, config.db_pool_size)?;
+        }
         Ok(AppState::with(config, db, verifier, Clock::System))
     }
 

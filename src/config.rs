@@ -57,6 +57,10 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    /// A PostgreSQL read replica for lists, analytics and documents (optional).
+    #[arg(long, env = "OVERSIGHT_DATABASE_READ_URL", global = true)]
+    pub database_read_url: Option<String>,
+
     /// Address to serve on.
     #[arg(
         long,
@@ -161,6 +165,7 @@ impl Config {
     pub fn for_tests(database_url: &str, secret: &str) -> Config {
         Config {
             database_url: database_url.to_string(),
+            database_read_url: None,
             listen: "127.0.0.1:0".into(),
             jwt_algorithm: JwtAlgorithm::Hs256,
             jwt_secret: Some(Secret::new(secret)),

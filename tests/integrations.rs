@@ -521,3 +521,49 @@ both_backends!(
             .assert_problem(400, "bad_request");
     }
 );
+
+#[actix_rt::test]
+async fn reads_that_tolerate_lag_go_to_the_read_replica_and_writes_to_the_primary() {
+    if common::pg_admin_url().is_none() {
+        eprintln!("skipped PostgreSQL: OVERSIGHT_TEST_PG is not set");
+        return;
+    }
+    let primary = TestApp::new(common::Backend::Postgres).await;
+    // A second database stands in for the replica; it does not replicate, which shows where each read goes.
+    let replica = TestApp::new(common::Backend::Postgres).await;
+    replica
+        .create_inspection(json!({"title": "Only on the replica"}))
+        .await;
+    let read_url = replica.database_url.clone();
+    let app = TestApp::on_url_with(&primary.database_url, move |c| {
+        c.database_read_url = Some(read_url)
+    })
+    .await;
+    let created = app.post("/v1/inspections").token(&app.inspectorate())
+        .json(json!({"title": "Written to the primary", "published_on": "2025-01-01", "scope": {"all_forces": true}})).send().await;
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let one = app.get(&format!("/v1/inspections/{id}")).send().await;
+    assert_eq!(
+        one.status, 200,
+        "a read of one's own write is served by the primary"
+    );
+    let list = app.get("/v1/inspections").send().await.json();
+    let titles: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        vec!["Only on the replica"],
+        "lists are served by the replica"
+    );
+    let compliance = app
+        .get("/v1/compliance/section55")
+        .token(&app.analyst())
+        .send()
+        .await;
+    assert_eq!(compliance.status, 200);
+}

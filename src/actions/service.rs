@@ -528,7 +528,7 @@ pub async fn list_across(
     let c = ctx.clone();
     let today = ctx.policy.today;
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let mut q = actions::table
                 .inner_join(items::table.on(items::id.eq(actions::item_id)))
                 .inner_join(inspections::table.on(inspections::id.eq(items::inspection_id)))

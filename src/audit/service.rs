@@ -79,7 +79,7 @@ pub async fn list(
         .map(|c| crate::types::decode_cursor("cursor", c))
         .transpose()?;
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let mut q = audit_events::table
                 .select(super::model::AuditRow::as_select())
                 .into_boxed();

@@ -57,7 +57,7 @@ pub async fn section55(
     }
     let today = ctx.policy.today;
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let all_forces: Vec<(String, String)> = forces::table
                 .order(forces::id)
                 .select((forces::id, forces::kind))

@@ -161,6 +161,8 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// A PostgreSQL read replica for reads that tolerate its lag; the primary when absent.
+    read: Option<Pool>,
     backend: Arc<Backend>,
     statements: Arc<AtomicU64>,
 }
@@ -193,9 +195,49 @@ impl Db {
             .build_unchecked(manager);
         Ok(Db {
             pool,
+            read: None,
             backend: Arc::new(backend),
             statements,
         })
+    }
+
+    /// Adds a read replica (`OVERSIGHT_DATABASE_READ_URL`): lists, analytics and documents are
+    /// read from it; writes and the reads that must see them stay on the primary.
+    pub fn with_read_replica(mut self, url: &str, max_size: u32) -> Result<Db, String> {
+        let backend = Backend::from_url(url)?;
+        if !backend.is_postgres() {
+            return Err("OVERSIGHT_DATABASE_READ_URL must be a postgres:// URL".into());
+        }
+        let mut manager = Manager::new(backend);
+        manager.statements = self.statements.clone();
+        self.read = Some(
+            r2d2::Pool::builder()
+                .max_size(max_size)
+                .min_idle(Some(0))
+                .connection_timeout(Duration::from_secs(3))
+                .test_on_check_out(true)
+                .build_unchecked(manager),
+        );
+        Ok(self)
+    }
+
+    /// Runs read-only work that tolerates replica lag on the replica, if there is one.
+    pub async fn run_read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(pool) = self.read.clone() else {
+            return self.run(f).await;
+        };
+        actix_web::web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| AppError::Unavailable(format!("read replica: {e}")))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
     }
 
     pub fn backend(&self) -> &Backend {

@@ -46,7 +46,7 @@ pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<Eve
     };
     let c = ctx.clone();
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let mut events = Vec::new();
             let mut position = start;
             let mut scanned = 0;

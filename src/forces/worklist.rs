@@ -130,7 +130,7 @@ pub async fn list(
     filter.force = Some(force.clone());
     let c = ctx.clone();
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             force_kind_is_territorial(conn, &force)?
                 .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
             let p = page(conn, &c, &filter, limit, after)?;

@@ -104,7 +104,7 @@ pub async fn list(
         .transpose()?;
     let c = ctx.clone();
     ctx.db
-        .run(move |conn| page(conn, &c, &filter, limit, after))
+        .run_read(move |conn| page(conn, &c, &filter, limit, after))
         .await
 }
 

@@ -548,7 +548,7 @@ pub async fn list_across(
     let scope = policy::work_scope(&ctx.principal);
     let c = ctx.clone();
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             let mut q = item_responses::table
                 .inner_join(items::table.on(items::id.eq(item_responses::item_id)))
                 .inner_join(

@@ -107,7 +107,7 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
     let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
     let c = ctx.clone();
     ctx.db
-        .run(move |conn| {
+        .run_read(move |conn| {
             use crate::db::schema::{force_responses, item_responses, pcc_responses};
             use diesel::prelude::*;
             let inspection =

@@ -159,6 +159,23 @@ impl TestApp {
         .await
     }
 
+    /// An instance on a database someone else made, with its configuration adjusted.
+    pub async fn on_url_with(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let backend = if url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        TestApp::on(
+            url.to_string(),
+            Cleanup::Nothing,
+            backend,
+            Clock::System,
+            adjust,
+        )
+        .await
+    }
+
     /// A second instance of the service on this one's database (several instances, one store).
     pub async fn another_instance(&self) -> TestApp {
         TestApp::on(
@@ -180,8 +197,11 @@ impl TestApp {
     ) -> TestApp {
         let mut config = Config::for_tests(&url, SECRET);
         adjust(&mut config);
-        let db = Db::connect(&config.database_url, config.db_pool_size).unwrap();
+        let mut db = Db::connect(&config.database_url, config.db_pool_size).unwrap();
         db.migrate().unwrap();
+        if let Some(read) = config.database_read_url.clone() {
+            db = db.with_read_replica(&read, config.db_pool_size).unwrap();
+        }
         let verifier = Verifier::from_config(&config).unwrap();
         let state = web::Data::new(AppState::with(config, db, verifier, clock));
         let svc = atest::init_service(oversight::app::app(state.clone())).await;

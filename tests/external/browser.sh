@@ -4,7 +4,7 @@
 # Run by .ci/run after the cargo tests; needs chromium (apt-get install chromium).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${OVERSIGHT_BIN:-target/debug/oversight}
+BIN=${OVERSIGHT_BIN:-${CARGO_TARGET_DIR:-target}/debug/oversight}
 PORT=${BROWSER_PORT:-18181}
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT

@@ -3,7 +3,7 @@
 # outside the documented schema. Bounded in time. Run by .ci/run; needs `pip install schemathesis`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${OVERSIGHT_BIN:-target/debug/oversight}
+BIN=${OVERSIGHT_BIN:-${CARGO_TARGET_DIR:-target}/debug/oversight}
 PORT=${SCHEMATHESIS_PORT:-18182}
 SECRET=schemathesis-secret-schemathesis-00000
 WORK=$(mktemp -d)
