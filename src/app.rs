@@ -151,6 +151,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         scope::scope("/v1")
             .service(crate::forces::rest::list_forces)
             .service(crate::forces::rest::get_force)
+            .service(crate::forces::rest::put_force)
+            .service(crate::forces::rest::add_governance)
             .service(crate::inspections::rest::list_inspections)
             .service(crate::inspections::rest::create_inspection)
             .service(crate::inspections::rest::get_inspection)
@@ -369,9 +371,10 @@ pub struct RequestId(pub String);
 
 /// Starts serving on `listen` (port 0 picks a free one); returns the server and its address.
 pub fn serve(state: AppState, listen: &str) -> std::io::Result<(Server, std::net::SocketAddr)> {
+    let timeout = std::time::Duration::from_secs(state.config.request_timeout_secs.max(1));
     let state = web::Data::new(state);
     let server = HttpServer::new(move || app(state.clone()))
-        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_request_timeout(timeout)
         .client_disconnect_timeout(std::time::Duration::from_secs(5))
         .shutdown_timeout(20)
         .bind(listen)?;

@@ -150,6 +150,15 @@ pub struct Config {
     )]
     pub cors_origins: String,
 
+    /// Seconds a client has to send its request headers before it gets `408` (slow clients).
+    #[arg(
+        long,
+        env = "OVERSIGHT_REQUEST_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
     /// Database connections per instance.
     #[arg(
         long,
@@ -177,6 +186,7 @@ impl Config {
             demo: Some(false),
             log_format: LogFormat::Text,
             cors_origins: String::new(),
+            request_timeout_secs: 10,
             db_pool_size: 4,
         }
     }

@@ -737,3 +737,108 @@ both_backends!(
         assert_eq!(app.get("/healthz").send().await.status, 200);
     }
 );
+
+both_backends!(admin_keeps_forces_and_their_governance, |app| async move {
+    let body = json!({"name": "British Transport Police", "country": "united_kingdom", "kind": "british_transport_police"});
+    app.put("/v1/forces/british-transport-police")
+        .json(body.clone())
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.put("/v1/forces/british-transport-police")
+        .token(&app.inspectorate())
+        .json(body.clone())
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let created = app
+        .put("/v1/forces/british-transport-police")
+        .token(&app.admin())
+        .json(body.clone())
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["kind"], "british_transport_police");
+    app.put("/v1/forces/british-transport-police")
+        .token(&app.admin())
+        .json(body.clone())
+        .send()
+        .await
+        .assert_problem(428, "precondition_required");
+    let e = app
+        .put("/v1/forces/Not_A_Slug")
+        .token(&app.admin())
+        .json(body.clone())
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(e["errors"][0]["field"], "force");
+    let e = app
+        .put("/v1/forces/x")
+        .token(&app.admin())
+        .json(json!({"name": "X", "country": "france", "kind": "other"}))
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(e["errors"][0]["field"], "country");
+    assert_eq!(
+        app.get("/v1/forces").send().await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        44
+    );
+    // A national inspection does not cover a non-territorial force unless it is named.
+    let national = app.create_inspection(json!({})).await;
+    let wl = app
+        .get("/v1/forces/british-transport-police/inspections")
+        .send()
+        .await
+        .json();
+    assert!(wl["items"].as_array().unwrap().is_empty());
+    let named = app
+        .create_inspection(
+            json!({"scope": {"all_forces": true, "forces": ["british-transport-police"]}}),
+        )
+        .await;
+    let wl = app
+        .get("/v1/forces/british-transport-police/inspections")
+        .send()
+        .await
+        .json();
+    assert_eq!(wl["items"][0]["inspection"]["id"], named["id"]);
+    assert_ne!(wl["items"][0]["inspection"]["id"], national["id"]);
+    // Governance: the new body answers from its first day; the old one stops the day before.
+    let g = json!({"name": "Norfolk Police, Fire and Crime Commissioner", "kind": "pfcc", "valid_from": "2026-05-07"});
+    app.post("/v1/forces/norfolk/governance")
+        .token(&app.editor("norfolk"))
+        .json(g.clone())
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    let changed = app
+        .post("/v1/forces/norfolk/governance")
+        .token(&app.admin())
+        .json(g.clone())
+        .send()
+        .await;
+    assert_eq!(changed.status, 201, "{}", changed.text());
+    let gov = changed.json()["governance"].clone();
+    assert_eq!(gov[0]["valid_to"], "2026-05-06");
+    assert_eq!(
+        gov[1]["name"],
+        "Norfolk Police, Fire and Crime Commissioner"
+    );
+    app.post("/v1/forces/norfolk/governance")
+        .token(&app.admin())
+        .json(json!({"name": "Earlier", "kind": "pcc", "valid_from": "2020-01-01"}))
+        .send()
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post("/v1/forces/atlantis/governance")
+        .token(&app.admin())
+        .json(g)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+});

@@ -140,3 +140,44 @@ impl Force {
         })
     }
 }
+
+/// `PUT /v1/forces/{force}` (admin): a new force, or a change of one.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema, async_graphql::InputObject)]
+#[serde(deny_unknown_fields)]
+#[graphql(name = "ForceInput")]
+pub struct ForceInput {
+    pub name: String,
+    /// `england`, `wales`, `scotland`, `northern_ireland` or `united_kingdom`.
+    pub country: String,
+    pub kind: ForceKind,
+}
+
+/// `POST /v1/forces/{force}/governance` (admin): the body that answers from `valid_from`; the
+/// body in office until then stops the day before.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema, async_graphql::InputObject)]
+#[serde(deny_unknown_fields)]
+#[graphql(name = "GovernanceInput")]
+pub struct GovernanceInput {
+    pub name: String,
+    pub kind: PolicingBodyKind,
+    pub valid_from: Date,
+}
+
+pub const COUNTRIES: [&str; 5] = [
+    "england",
+    "wales",
+    "scotland",
+    "northern_ireland",
+    "united_kingdom",
+];
+
+/// A force id: lower-case words joined by hyphens (`norfolk`, `city-of-london`).
+pub fn valid_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}

@@ -1,6 +1,6 @@
-//! `GET /v1/forces` and `GET /v1/forces/{force}`.
+//! `/v1/forces`: reading forces and their worklists, and (admin) changing forces and governance.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -71,4 +71,56 @@ pub async fn worklist(
     )
     .await?;
     Ok(HttpResponse::Ok().json(crate::types::ListBody::from(page)))
+}
+
+/// Creates (`201`) or changes (`If-Match`) a force (admin).
+#[utoipa::path(tag = "forces", params(("force" = String, Path, description = "Force id"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read; required once the force exists")),
+    request_body = super::model::ForceInput, responses(
+    (status = 200, description = "Changed", body = Force),
+    (status = 201, description = "Created", body = Force),
+    (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not admin", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "Stale If-Match", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/forces/{force}")]
+pub async fn put_force(
+    ctx: Ctx,
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let pre = crate::rest::precondition(&req)?;
+    let (force, new) = service::put_force(&ctx, &path, pre, crate::write::Body::Json(body)).await?;
+    Ok(if new {
+        crate::rest::created(force.version, req.path(), &force)
+    } else {
+        ok_with_etag(force.version, &force)
+    })
+}
+
+/// Records a change of governance (admin): the body named answers from `valid_from`; the one in
+/// office until then stops the day before.
+#[utoipa::path(tag = "forces", params(("force" = String, Path, description = "Force id")),
+    request_body = super::model::GovernanceInput, responses(
+    (status = 201, description = "Recorded; the force with its governance", body = Force),
+    (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such force", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/forces/{force}/governance")]
+pub async fn add_governance(
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let force = service::add_governance(&ctx, &path, crate::write::Body::Json(body)).await?;
+    Ok(crate::rest::created(
+        force.version,
+        &format!("/v1/forces/{}", force.id),
+        &force,
+    ))
 }
