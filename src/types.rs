@@ -206,6 +206,32 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page from the `limit + 1` rows a keyset query fetched: the extra row only tells that
+    /// there is more. `key` gives each row's sort key, which its cursor encodes.
+    pub fn from_rows<K: Serialize>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> K) -> Page<T> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        let cursors: Vec<String> = rows.iter().map(|r| encode_cursor(&key(r))).collect();
+        let next_cursor = if more { cursors.last().cloned() } else { None };
+        Page {
+            items: rows,
+            cursors,
+            next_cursor,
+        }
+    }
+
+    /// Turns the rows of a page into what the API shows, all at once (loading what they need).
+    pub fn try_map_all<U, E>(
+        self,
+        f: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>,
+    ) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: f(self.items)?,
+            cursors: self.cursors,
+            next_cursor: self.next_cursor,
+        })
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

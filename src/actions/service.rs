@@ -16,7 +16,7 @@ use crate::db::schema::{action_updates, actions, item_responses};
 use crate::error::{AppError, AppResult};
 use crate::items::model::Item;
 use crate::responses::service::{item_for_force, work_stage};
-use crate::types::{Page, decode_cursor, encode_cursor, new_id, parse_uuid, to_json_text};
+use crate::types::{Page, decode_cursor, new_id, parse_uuid, to_json_text};
 use crate::validate::{Checks, MAX_LABEL, MAX_LIST, MAX_TEXT, MAX_TITLE};
 use crate::write::{Body, Precondition};
 
@@ -111,16 +111,9 @@ pub async fn list(
             if let Some(a) = after {
                 q = q.filter(actions::id.gt(a));
             }
-            let mut rows = q.order(actions::id).limit(limit + 1).load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows.iter().map(|r| encode_cursor(&r.id)).collect();
-            let items = with_updates(conn, rows)?;
-            Ok(Page {
-                next_cursor: if more { cursors.last().cloned() } else { None },
-                items,
-                cursors,
-            })
+            let rows = q.order(actions::id).limit(limit + 1).load(conn)?;
+            Page::from_rows(rows, limit, |r: &ActionRow| r.id.clone())
+                .try_map_all(|rows| with_updates(conn, rows))
         })
         .await
 }
@@ -568,26 +561,20 @@ pub async fn list_across(
             if let Some(a) = after {
                 q = q.filter(actions::id.gt(a));
             }
-            let mut rows: Vec<(ActionRow, String)> =
+            let rows: Vec<(ActionRow, String)> =
                 q.order(actions::id).limit(limit + 1).load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows.iter().map(|(r, _)| encode_cursor(&r.id)).collect();
-            let inspections: Vec<String> = rows.iter().map(|(_, i)| i.clone()).collect();
-            let actions = with_updates(conn, rows.into_iter().map(|(r, _)| r).collect())?;
-            let items = actions
-                .into_iter()
-                .zip(inspections)
-                .map(|(action, inspection_id)| ActionEntry {
-                    overdue: action.is_overdue(today),
-                    action,
-                    inspection_id,
-                })
-                .collect();
-            Ok(Page {
-                next_cursor: if more { cursors.last().cloned() } else { None },
-                items,
-                cursors,
+            Page::from_rows(rows, limit, |(r, _)| r.id.clone()).try_map_all(|rows| {
+                let (rows, inspections): (Vec<ActionRow>, Vec<String>) = rows.into_iter().unzip();
+                let actions = with_updates(conn, rows)?;
+                Ok(actions
+                    .into_iter()
+                    .zip(inspections)
+                    .map(|(action, inspection_id)| ActionEntry {
+                        overdue: action.is_overdue(today),
+                        action,
+                        inspection_id,
+                    })
+                    .collect())
             })
         })
         .await

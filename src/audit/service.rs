@@ -101,25 +101,16 @@ pub async fn list(
             if let Some(id) = after {
                 q = q.filter(audit_events::id.lt(id));
             }
-            let mut rows = q
+            let rows = q
                 .order(audit_events::id.desc())
                 .limit(limit + 1)
                 .load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows
-                .iter()
-                .map(|r| crate::types::encode_cursor(&r.id))
-                .collect();
-            let items = rows
-                .into_iter()
-                .map(super::model::AuditEvent::from_row)
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok(crate::types::Page {
-                next_cursor: if more { cursors.last().cloned() } else { None },
-                items,
-                cursors,
-            })
+            crate::types::Page::from_rows(rows, limit, |r: &super::model::AuditRow| r.id)
+                .try_map_all(|rows| {
+                    rows.into_iter()
+                        .map(super::model::AuditEvent::from_row)
+                        .collect()
+                })
         })
         .await
 }

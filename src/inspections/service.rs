@@ -13,7 +13,7 @@ use crate::db::schema::{forces, inspection_forces, inspections};
 use crate::db::{DbConn, lower};
 use crate::error::{AppError, AppResult};
 use crate::section55::rules::default_deadline;
-use crate::types::{Date, Page, decode_cursor, encode_cursor, new_id, to_json_text};
+use crate::types::{Date, Page, decode_cursor, new_id, to_json_text};
 use crate::validate::{Checks, MAX_TEXT, MAX_TITLE, tidy_labels};
 use crate::write::{Body, Precondition};
 
@@ -183,23 +183,14 @@ pub fn page(
                     .and(inspections::id.lt(id.clone()))),
         );
     }
-    let mut rows = query
+    let rows = query
         .order((inspections::published_on.desc(), inspections::id.desc()))
         .limit(limit + 1)
         .load(conn)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let cursors: Vec<String> = rows
-        .iter()
-        .map(|r| encode_cursor(&(Date(r.published_on), r.id.clone())))
-        .collect();
-    let items = with_scopes(conn, rows)?;
-    let next_cursor = if more { cursors.last().cloned() } else { None };
-    Ok(Page {
-        items,
-        cursors,
-        next_cursor,
+    Page::from_rows(rows, limit, |r: &InspectionRow| {
+        (Date(r.published_on), r.id.clone())
     })
+    .try_map_all(|rows| with_scopes(conn, rows))
 }
 
 fn check_scope(checks: &mut Checks, scope: &ScopeInput) {

@@ -12,7 +12,7 @@ use crate::db::schema::items;
 use crate::error::{AppError, AppResult};
 use crate::inspections::model::Inspection;
 use crate::inspections::service::{force_kind_is_territorial, load_one};
-use crate::types::{Page, decode_cursor, encode_cursor, new_id, parse_uuid, to_json_text};
+use crate::types::{Page, decode_cursor, new_id, parse_uuid, to_json_text};
 use crate::validate::{Checks, MAX_LABEL, MAX_TEXT, tidy_labels};
 use crate::write::{Body, Precondition};
 
@@ -78,20 +78,12 @@ pub fn paginate(
     limit: i64,
     after: Option<Cursor>,
 ) -> Page<Item> {
-    let mut rest: Vec<Item> = all
+    let rest: Vec<Item> = all
         .into_iter()
         .filter(|i| kind.is_none_or(|k| i.kind == k))
         .filter(|i| after.as_ref().is_none_or(|a| i.sort_key() > *a))
         .collect();
-    let more = rest.len() as i64 > limit;
-    rest.truncate(limit as usize);
-    let cursors: Vec<String> = rest.iter().map(|i| encode_cursor(&i.sort_key())).collect();
-    let next_cursor = if more { cursors.last().cloned() } else { None };
-    Page {
-        items: rest,
-        cursors,
-        next_cursor,
-    }
+    Page::from_rows(rest, limit, Item::sort_key)
 }
 
 /// Loads an item whose inspection the caller may read, with that inspection.

@@ -17,7 +17,7 @@ use crate::forces::worklist::section55_of;
 use crate::inspections::model::Inspection;
 use crate::items::model::ItemKind;
 use crate::responses::service::inspection_for_force;
-use crate::types::{Page, decode_cursor, encode_cursor, parse_uuid, to_json_text};
+use crate::types::{Page, decode_cursor, parse_uuid, to_json_text};
 use crate::validate::{Checks, MAX_TEXT};
 use crate::write::{Body, Precondition};
 
@@ -336,22 +336,12 @@ pub async fn revisions(
             if let Some(r) = after {
                 q = q.filter(pcc_response_revisions::revision.gt(r));
             }
-            let mut rows = q
+            let rows = q
                 .order(pcc_response_revisions::revision)
                 .limit(limit + 1)
                 .load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows.iter().map(|r| encode_cursor(&r.revision)).collect();
-            let items = rows
-                .into_iter()
-                .map(Revision::from_row)
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok(Page {
-                next_cursor: if more { cursors.last().cloned() } else { None },
-                items,
-                cursors,
-            })
+            Page::from_rows(rows, limit, |r: &RevisionRow| r.revision)
+                .try_map_all(|rows| rows.into_iter().map(Revision::from_row).collect())
         })
         .await
 }

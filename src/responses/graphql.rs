@@ -19,7 +19,7 @@ use crate::db::schema::force_responses;
 use crate::error::{AppError, IntoGql};
 use crate::graphql::{Loaders, connection, ctx};
 use crate::items::model::Item;
-use crate::types::{Page, decode_cursor, encode_cursor};
+use crate::types::{Page, decode_cursor};
 use crate::write::{Body, Precondition};
 
 /// Force responses by (force, inspection), keeping those the caller may read.
@@ -167,18 +167,11 @@ pub fn page_by<T: Clone>(
         .map(|c| decode_cursor("after", c))
         .transpose()
         .gql()?;
-    let mut rest: Vec<T> = all
+    let rest: Vec<T> = all
         .into_iter()
         .filter(|t| after.as_ref().is_none_or(|a| key(t) > *a))
         .collect();
-    let more = rest.len() as i64 > limit;
-    rest.truncate(limit as usize);
-    let cursors: Vec<String> = rest.iter().map(|t| encode_cursor(&key(t))).collect();
-    Ok(Page {
-        next_cursor: if more { cursors.last().cloned() } else { None },
-        items: rest,
-        cursors,
-    })
+    Ok(Page::from_rows(rest, limit, key))
 }
 
 #[ComplexObject]

@@ -596,32 +596,23 @@ pub async fn list_across(
                             .and(item_responses::force_id.gt(force))),
                 );
             }
-            let mut rows: Vec<(ItemResponseRow, String, i32)> = q
+            let rows: Vec<(ItemResponseRow, String, i32)> = q
                 .order((item_responses::item_id, item_responses::force_id))
                 .limit(limit + 1)
                 .load(conn)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let cursors: Vec<String> = rows
-                .iter()
-                .map(|(r, ..)| {
-                    crate::types::encode_cursor(&(r.item_id.clone(), r.force_id.clone()))
-                })
-                .collect();
-            let items = rows
-                .into_iter()
-                .map(|(row, kind, number)| {
-                    Ok(ItemResponseEntry {
-                        response: ItemResponse::from_row(row)?,
-                        item_kind: crate::items::model::ItemKind::from_db(&kind)?,
-                        item_number: number,
+            crate::types::Page::from_rows(rows, limit, |(r, ..)| {
+                (r.item_id.clone(), r.force_id.clone())
+            })
+            .try_map_all(|rows| {
+                rows.into_iter()
+                    .map(|(row, kind, number)| {
+                        Ok(ItemResponseEntry {
+                            response: ItemResponse::from_row(row)?,
+                            item_kind: crate::items::model::ItemKind::from_db(&kind)?,
+                            item_number: number,
+                        })
                     })
-                })
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok(crate::types::Page {
-                next_cursor: if more { cursors.last().cloned() } else { None },
-                items,
-                cursors,
+                    .collect()
             })
         })
         .await
