@@ -315,3 +315,51 @@ both_backends!(
         assert!(other.header("access-control-allow-origin").is_none());
     }
 );
+
+#[actix_rt::test]
+async fn during_a_key_rotation_tokens_of_either_key_are_accepted_and_then_only_the_new() {
+    use jsonwebtoken::Algorithm::RS256;
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
+    let token = |private: &str| {
+        let pem = std::fs::read(format!("{keys}/{private}")).unwrap();
+        jsonwebtoken::encode(
+            &Header::new(RS256),
+            &claims(),
+            &EncodingKey::from_rsa_pem(&pem).unwrap(),
+        )
+        .unwrap()
+    };
+    let (old, new) = (token("rsa-private.pem"), token("rsa2-private.pem"));
+    let configure = |public: String| {
+        move |c: &mut oversight::config::Config| {
+            c.jwt_algorithm = oversight::config::JwtAlgorithm::Rs256;
+            c.jwt_secret = None;
+            c.jwt_public_key = Some(public);
+        }
+    };
+    let rotating = TestApp::build(
+        common::Backend::Sqlite,
+        oversight::app::Clock::System,
+        configure(format!("{keys}/rsa-public.pem, {keys}/rsa2-public.pem")),
+    )
+    .await;
+    for t in [&old, &new] {
+        assert_eq!(rotating.get("/v1/audit").token(t).send().await.status, 200);
+    }
+    let rotated = TestApp::build(
+        common::Backend::Sqlite,
+        oversight::app::Clock::System,
+        configure(format!("{keys}/rsa2-public.pem")),
+    )
+    .await;
+    assert_eq!(
+        rotated.get("/v1/audit").token(&new).send().await.status,
+        200
+    );
+    rotated
+        .get("/v1/audit")
+        .token(&old)
+        .send()
+        .await
+        .assert_problem(401, "unauthenticated");
+}
