@@ -113,7 +113,7 @@ impl Visibility {
             .map(|(i, d)| (i, Date(d)))
             .collect();
         // The force's own people and admin see every stage: no need to look further.
-        let national = !ctx.principal.has(crate::auth::Role::Admin);
+        let national = !policy::work_scope(&ctx.principal).everything;
         let (submitted, pcc_published) = if national {
             let submitted = force_responses::table
                 .filter(force_responses::inspection_id.eq_any(&ids))
