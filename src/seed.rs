@@ -719,21 +719,10 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
         .collect();
     crate::db::write_transaction(&mut *conn, |conn| {
         bulk!(conn, inspections::table, b.inspections);
-        match &mut *conn {
-            DbConn::Pg(c) => {
-                for row in &scope {
-                    diesel::insert_into(inspection_forces::table)
-                        .values(row.clone())
-                        .execute(c)?;
-                }
-            }
-            DbConn::Sqlite(c) => {
-                for row in &scope {
-                    diesel::insert_into(inspection_forces::table)
-                        .values(row.clone())
-                        .execute(c)?;
-                }
-            }
+        for row in &scope {
+            diesel::insert_into(inspection_forces::table)
+                .values(row.clone())
+                .execute(&mut *conn)?;
         }
         bulk!(conn, items::table, b.items);
         bulk!(conn, force_responses::table, b.force_responses);
