@@ -254,6 +254,24 @@ both_backends!(graphql_floods_are_refused_quickly, |app| async move {
         .send()
         .await
         .assert_problem(400, "bad_request");
+    // `first` beyond 100 costs as 100: huge values can neither overflow the cost nor slip past it.
+    let huge = "{ inspections(first: 2147483647) { edges { node { items(first: 2147483647) { edges { node { responses(first: 2147483647) { edges { node { forceId } } } } } } } } } }";
+    let res = app.gql(None, huge, json!({})).await;
+    assert!(
+        res["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{res}"
+    );
+    let big = app
+        .gql(
+            None,
+            "{ inspections(first: 2147483647) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(big["errors"].is_null(), "{big}");
     let fine = app
         .gql(None, "{ a: forces { id } b: forces { name } }", json!({}))
         .await;

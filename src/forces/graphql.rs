@@ -34,7 +34,9 @@ impl ForceQuery {
 impl Force {
     /// The force's worklist: inspections in its scope, newest first, with the status of its
     /// response, its PCC response and its Section 55 duty.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn inspections(
         &self,
         gql: &Context<'_>,

@@ -17,7 +17,9 @@ pub struct InspectionQuery;
 #[Object]
 impl InspectionQuery {
     /// Inspections the caller may read, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn inspections(
         &self,
         gql: &Context<'_>,
@@ -41,7 +43,9 @@ impl InspectionQuery {
 #[ComplexObject]
 impl Inspection {
     /// Recommendations, areas for improvement and causes of concern, in document order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn items(
         &self,
         gql: &Context<'_>,

@@ -185,7 +185,9 @@ impl Item {
     }
 
     /// Every force's response to this item that the caller may read, by force id.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn responses(
         &self,
         gql: &Context<'_>,
@@ -210,7 +212,9 @@ impl Item {
 #[ComplexObject]
 impl ItemResponse {
     /// The force's actions for this item, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn actions(
         &self,
         gql: &Context<'_>,
