@@ -32,6 +32,20 @@ pub fn created<T: Serialize>(version: i32, location: &str, body: &T) -> HttpResp
         .json(body)
 }
 
+/// The answer to a `PUT` that creates (`201` with `Location`) or changes (`200`) a resource.
+pub fn created_or_ok<T: Serialize>(
+    new: bool,
+    version: i32,
+    location: &str,
+    body: &T,
+) -> HttpResponse {
+    if new {
+        created(version, location, body)
+    } else {
+        ok_with_etag(version, body)
+    }
+}
+
 /// The `If-Match` precondition of a request.
 pub fn precondition(req: &HttpRequest) -> AppResult<Precondition> {
     let value = match req.headers().get(header::IF_MATCH) {

@@ -64,6 +64,14 @@ impl Precondition {
         }
     }
 
+    /// Checks a `PUT` that creates what is absent (`None`) or changes what is at a version.
+    pub fn check_current(&self, current: Option<i32>) -> AppResult<()> {
+        match current {
+            Some(version) => self.check(version),
+            None => self.check_absent(),
+        }
+    }
+
     /// Checks a create: a specific version cannot match what does not exist yet.
     pub fn check_absent(&self) -> AppResult<()> {
         match self {

@@ -704,13 +704,8 @@ both_backends!(
 
 both_backends!(
     callers_over_the_rate_limit_get_429_with_retry_after,
-    |_app| async move {
-        let app = common::TestApp::build(
-            common::Backend::Sqlite,
-            oversight::app::Clock::System,
-            |c| c.rate_limit = 3,
-        )
-        .await;
+    |base| async move {
+        let app = base.like(|c| c.rate_limit = 3).await;
         let token = app.admin();
         for _ in 0..3 {
             assert_eq!(

@@ -801,8 +801,7 @@ both_backends!(
 
 both_backends!(
     tokens_signed_with_rs256_and_es256_keys_are_accepted_when_configured,
-    |_app| async move {
-        use common::{Backend, TestApp};
+    |base| async move {
         use jsonwebtoken::{Algorithm, EncodingKey, Header};
         use oversight::config::JwtAlgorithm;
         let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
@@ -820,12 +819,13 @@ both_backends!(
                 "ec-private.pem",
             ),
         ] {
-            let app = TestApp::build(Backend::Sqlite, oversight::app::Clock::System, |c| {
-                c.jwt_algorithm = alg;
-                c.jwt_secret = None;
-                c.jwt_public_key = Some(format!("{keys}/{public}"));
-            })
-            .await;
+            let app = base
+                .like(|c| {
+                    c.jwt_algorithm = alg;
+                    c.jwt_secret = None;
+                    c.jwt_public_key = Some(format!("{keys}/{public}"));
+                })
+                .await;
             let pem = std::fs::read(format!("{keys}/{private}")).unwrap();
             let key = match jalg {
                 Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),

@@ -415,12 +415,7 @@ both_backends!(
             200
         );
         // With public reading turned off, anonymous callers need a token.
-        let closed = TestApp::build(
-            common::Backend::Sqlite,
-            oversight::app::Clock::System,
-            |c| c.public_read = false,
-        )
-        .await;
+        let closed = app.like(|c| c.public_read = false).await;
         closed
             .get("/v1/inspections")
             .send()

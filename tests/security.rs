@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use common::{SECRET, TestApp};
+use common::SECRET;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -299,12 +299,9 @@ both_backends!(
             res.header("access-control-allow-origin").is_none(),
             "no CORS unless configured"
         );
-        let open = TestApp::build(
-            common::Backend::Sqlite,
-            oversight::app::Clock::System,
-            |c| c.cors_origins = "https://dashboard.opcc.example".into(),
-        )
-        .await;
+        let open = app
+            .like(|c| c.cors_origins = "https://dashboard.opcc.example".into())
+            .await;
         let allowed = open
             .get("/v1/forces")
             .header("origin", "https://dashboard.opcc.example")
@@ -334,50 +331,46 @@ both_backends!(
     }
 );
 
-#[actix_rt::test]
-async fn during_a_key_rotation_tokens_of_either_key_are_accepted_and_then_only_the_new() {
-    use jsonwebtoken::Algorithm::RS256;
-    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
-    let token = |private: &str| {
-        let pem = std::fs::read(format!("{keys}/{private}")).unwrap();
-        jsonwebtoken::encode(
-            &Header::new(RS256),
-            &claims(),
-            &EncodingKey::from_rsa_pem(&pem).unwrap(),
-        )
-        .unwrap()
-    };
-    let (old, new) = (token("rsa-private.pem"), token("rsa2-private.pem"));
-    let configure = |public: String| {
-        move |c: &mut oversight::config::Config| {
-            c.jwt_algorithm = oversight::config::JwtAlgorithm::Rs256;
-            c.jwt_secret = None;
-            c.jwt_public_key = Some(public);
+both_backends!(
+    during_a_key_rotation_tokens_of_either_key_are_accepted_and_then_only_the_new,
+    |app| async move {
+        use jsonwebtoken::Algorithm::RS256;
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
+        let token = |private: &str| {
+            let pem = std::fs::read(format!("{keys}/{private}")).unwrap();
+            jsonwebtoken::encode(
+                &Header::new(RS256),
+                &claims(),
+                &EncodingKey::from_rsa_pem(&pem).unwrap(),
+            )
+            .unwrap()
+        };
+        let (old, new) = (token("rsa-private.pem"), token("rsa2-private.pem"));
+        let configure = |public: String| {
+            move |c: &mut oversight::config::Config| {
+                c.jwt_algorithm = oversight::config::JwtAlgorithm::Rs256;
+                c.jwt_secret = None;
+                c.jwt_public_key = Some(public);
+            }
+        };
+        let rotating = app
+            .like(configure(format!(
+                "{keys}/rsa-public.pem, {keys}/rsa2-public.pem"
+            )))
+            .await;
+        for t in [&old, &new] {
+            assert_eq!(rotating.get("/v1/audit").token(t).send().await.status, 200);
         }
-    };
-    let rotating = TestApp::build(
-        common::Backend::Sqlite,
-        oversight::app::Clock::System,
-        configure(format!("{keys}/rsa-public.pem, {keys}/rsa2-public.pem")),
-    )
-    .await;
-    for t in [&old, &new] {
-        assert_eq!(rotating.get("/v1/audit").token(t).send().await.status, 200);
+        let rotated = app.like(configure(format!("{keys}/rsa2-public.pem"))).await;
+        assert_eq!(
+            rotated.get("/v1/audit").token(&new).send().await.status,
+            200
+        );
+        rotated
+            .get("/v1/audit")
+            .token(&old)
+            .send()
+            .await
+            .assert_problem(401, "unauthenticated");
     }
-    let rotated = TestApp::build(
-        common::Backend::Sqlite,
-        oversight::app::Clock::System,
-        configure(format!("{keys}/rsa2-public.pem")),
-    )
-    .await;
-    assert_eq!(
-        rotated.get("/v1/audit").token(&new).send().await.status,
-        200
-    );
-    rotated
-        .get("/v1/audit")
-        .token(&old)
-        .send()
-        .await
-        .assert_problem(401, "unauthenticated");
-}
+);

@@ -86,13 +86,13 @@ pub fn figures(
             diesel::dsl::count_star(),
         ))
         .load(conn)?;
-    let submitted: HashSet<(String, String)> = force_responses::table
-        .filter(force_responses::force_id.eq_any(wanted))
-        .filter(force_responses::status.eq("submitted"))
-        .select((force_responses::force_id, force_responses::inspection_id))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let submitted = crate::responses::service::SubmittedWork::of(
+        force_responses::table
+            .filter(force_responses::force_id.eq_any(wanted))
+            .filter(force_responses::status.eq("submitted"))
+            .select((force_responses::force_id, force_responses::inspection_id))
+            .load::<(String, String)>(conn)?,
+    );
     let mut out = HashMap::new();
     for (force, kind) in kinds {
         let territorial = kind == "territorial";
@@ -110,11 +110,7 @@ pub fn figures(
             if *af != force {
                 continue;
             }
-            let stage = if submitted.contains(&(force.clone(), inspection.clone())) {
-                Stage::Submitted
-            } else {
-                Stage::Draft
-            };
+            let stage = submitted.stage(&force, inspection);
             if policy::can_read_force_work(&ctx.principal, &ctx.policy, &force, stage) {
                 f.overdue_actions += n;
             }

@@ -94,11 +94,12 @@ pub async fn put_force(
 ) -> AppResult<HttpResponse> {
     let pre = crate::rest::precondition(&req)?;
     let (force, new) = service::put_force(&ctx, &path, pre, crate::write::Body::Json(body)).await?;
-    Ok(if new {
-        crate::rest::created(force.version, req.path(), &force)
-    } else {
-        ok_with_etag(force.version, &force)
-    })
+    Ok(crate::rest::created_or_ok(
+        new,
+        force.version,
+        req.path(),
+        &force,
+    ))
 }
 
 /// Records a change of governance (admin): the body named answers from `valid_from`; the one in

@@ -133,10 +133,7 @@ pub async fn put_force(
                 .select(ForceRow::as_select())
                 .first(conn)
                 .optional()?;
-            match &existing {
-                Some(f) => pre.check(f.version)?,
-                None => pre.check_absent()?,
-            }
+            pre.check_current(existing.as_ref().map(|e| e.version))?;
             let input = body.parse()?;
             let mut checks = crate::validate::Checks::new();
             if existing.is_none() && !valid_slug(&id) {

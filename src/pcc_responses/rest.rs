@@ -9,7 +9,7 @@ use super::model::{PccResponse, PccResponseInput, Revision};
 use super::service;
 use crate::app::Ctx;
 use crate::error::{AppResult, Problem};
-use crate::rest::{PageParams, created, ok_with_etag, precondition};
+use crate::rest::{PageParams, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
 
@@ -47,11 +47,7 @@ pub async fn put_pcc_response(
 ) -> AppResult<HttpResponse> {
     let pre = precondition(&req)?;
     let (r, new) = service::put(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
-    Ok(if new {
-        created(r.version, req.path(), &r)
-    } else {
-        ok_with_etag(r.version, &r)
-    })
+    Ok(crate::rest::created_or_ok(new, r.version, req.path(), &r))
 }
 
 /// Publishes the PCC response. Section 55(5B): refused (`422`) while any recommendation

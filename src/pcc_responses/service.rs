@@ -122,10 +122,7 @@ pub async fn put(
                 "PCC response",
             )?;
             policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
-            match &existing {
-                Some(r) => pre.check(r.version)?,
-                None => pre.check_absent()?,
-            }
+            pre.check_current(existing.as_ref().map(|e| e.version))?;
             let input = body.parse()?;
             let mut checks = Checks::new();
             if let Some(comments) = &input.comments {

@@ -130,17 +130,10 @@ impl Loader<(String, String)> for ItemResponseOfForce {
                     rows.iter().map(|r| r.inspection_id.clone()).collect();
                 inspections.sort();
                 inspections.dedup();
-                let submitted = service::submitted_pairs(conn, &inspections)?;
+                let submitted = service::submitted_work(conn, &inspections)?;
                 let mut out = HashMap::new();
                 for row in rows {
-                    let stage = if submitted
-                        .iter()
-                        .any(|(f, i)| *f == row.force_id && *i == row.inspection_id)
-                    {
-                        crate::auth::policy::Stage::Submitted
-                    } else {
-                        crate::auth::policy::Stage::Draft
-                    };
+                    let stage = submitted.stage(&row.force_id, &row.inspection_id);
                     if policy::can_read_force_work(&c.principal, &c.policy, &row.force_id, stage) {
                         out.insert(
                             (row.force_id.clone(), row.item_id.clone()),

@@ -7,7 +7,7 @@ use super::model::{ForceResponse, ForceResponseInput, ItemResponse, ItemResponse
 use super::service;
 use crate::app::Ctx;
 use crate::error::{AppResult, Problem};
-use crate::rest::{created, ok_with_etag, precondition};
+use crate::rest::{ok_with_etag, precondition};
 use crate::write::Body;
 
 /// The chief constable's response to an inspection.
@@ -44,11 +44,7 @@ pub async fn put_force_response(
     let pre = precondition(&req)?;
     let (r, new) =
         service::put_force_response(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
-    Ok(if new {
-        created(r.version, req.path(), &r)
-    } else {
-        ok_with_etag(r.version, &r)
-    })
+    Ok(crate::rest::created_or_ok(new, r.version, req.path(), &r))
 }
 
 /// A force's response to an item.
@@ -86,11 +82,7 @@ pub async fn put_item_response(
     let pre = precondition(&req)?;
     let (r, new) =
         service::put_item_response(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
-    Ok(if new {
-        created(r.version, req.path(), &r)
-    } else {
-        ok_with_etag(r.version, &r)
-    })
+    Ok(crate::rest::created_or_ok(new, r.version, req.path(), &r))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -72,16 +72,37 @@ pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppRes
     })
 }
 
-/// Stages of many (force, inspection) pairs at once, for loaders and cross-force lists.
-pub fn submitted_pairs(
-    conn: &mut DbConn,
-    inspection_ids: &[String],
-) -> AppResult<Vec<(String, String)>> {
-    Ok(force_responses::table
-        .filter(force_responses::inspection_id.eq_any(inspection_ids))
-        .filter(force_responses::status.eq("submitted"))
-        .select((force_responses::force_id, force_responses::inspection_id))
-        .load(conn)?)
+/// Which (force, inspection) pairs have a submitted chief constable's response: the stage of
+/// the force's work on each, for loaders and cross-force lists.
+#[derive(Debug, Default)]
+pub struct SubmittedWork(std::collections::HashSet<(String, String)>);
+
+impl SubmittedWork {
+    pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> SubmittedWork {
+        SubmittedWork(pairs.into_iter().collect())
+    }
+
+    pub fn stage(&self, force: &str, inspection: &str) -> Stage {
+        if self
+            .0
+            .contains(&(force.to_string(), inspection.to_string()))
+        {
+            Stage::Submitted
+        } else {
+            Stage::Draft
+        }
+    }
+}
+
+/// The submitted pairs among these inspections.
+pub fn submitted_work(conn: &mut DbConn, inspection_ids: &[String]) -> AppResult<SubmittedWork> {
+    Ok(SubmittedWork::of(
+        force_responses::table
+            .filter(force_responses::inspection_id.eq_any(inspection_ids))
+            .filter(force_responses::status.eq("submitted"))
+            .select((force_responses::force_id, force_responses::inspection_id))
+            .load::<(String, String)>(conn)?,
+    ))
 }
 
 fn load_force_response_row(
@@ -174,10 +195,7 @@ pub async fn put_force_response(
                 .map_or(Stage::Draft, |r| stage_of(r.status));
             policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "response")?;
             policy::require(&c.principal, Action::EditForceResponse { force: &force })?;
-            match &existing {
-                Some(r) => pre.check(r.version)?,
-                None => pre.check_absent()?,
-            }
+            pre.check_current(existing.as_ref().map(|e| e.version))?;
             let input = body.parse()?;
             let mut checks = Checks::new();
             if let Some(comments) = &input.comments {
@@ -393,10 +411,7 @@ pub async fn put_item_response(
             if status_changed {
                 policy::require(&c.principal, status)?;
             }
-            match &existing {
-                Some(r) => pre.check(r.version)?,
-                None => pre.check_absent()?,
-            }
+            pre.check_current(existing.as_ref().map(|e| e.version))?;
             let mut checks = Checks::new();
             if let Some(text) = &input.response {
                 checks.optional_text("response", text, MAX_TEXT);
@@ -480,17 +495,10 @@ pub fn item_responses_for_items(
     let mut inspection_ids: Vec<String> = rows.iter().map(|r| r.inspection_id.clone()).collect();
     inspection_ids.sort();
     inspection_ids.dedup();
-    let submitted = submitted_pairs(conn, &inspection_ids)?;
+    let submitted = submitted_work(conn, &inspection_ids)?;
     rows.into_iter()
         .filter(|r| {
-            let stage = if submitted
-                .iter()
-                .any(|(f, i)| *f == r.force_id && *i == r.inspection_id)
-            {
-                Stage::Submitted
-            } else {
-                Stage::Draft
-            };
+            let stage = submitted.stage(&r.force_id, &r.inspection_id);
             policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
         })
         .map(ItemResponse::from_row)

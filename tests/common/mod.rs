@@ -134,12 +134,18 @@ impl TestApp {
 
     /// A new instance on a fresh database of this one's backend.
     pub async fn another_instance_fresh(&self) -> TestApp {
+        self.like(|_| {}).await
+    }
+
+    /// A new instance on a fresh database of this one's backend, configured differently, so
+    /// that a test of a setting runs on both backends.
+    pub async fn like(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let backend = if self.backend_name == "postgres" {
             Backend::Postgres
         } else {
             Backend::Sqlite
         };
-        TestApp::new(backend).await
+        TestApp::build(backend, Clock::System, adjust).await
     }
 
     /// An instance on a database someone else made (and drops).
