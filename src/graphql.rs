@@ -134,40 +134,48 @@ pub struct Loaders {
 impl Loaders {
     pub fn new(ctx: &Ctx) -> Loaders {
         Loaders {
-            items: DataLoader::new(
-                crate::items::graphql::ItemsByInspection { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            force_responses: DataLoader::new(
-                crate::responses::graphql::ForceResponses { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            item_responses: DataLoader::new(
-                crate::responses::graphql::ItemResponses { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            actions: DataLoader::new(
-                crate::actions::graphql::Actions { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            pcc_responses: DataLoader::new(
-                crate::pcc_responses::graphql::PccResponses { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            action_counts: DataLoader::new(
-                crate::actions::graphql::ActionCountsLoader { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            item_response_of_force: DataLoader::new(
-                crate::responses::graphql::ItemResponseOfForce { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
-            force_figures: DataLoader::new(
-                crate::compliance::figures::ForceFiguresLoader { ctx: ctx.clone() },
-                actix_web::rt::spawn,
-            ),
+            items: batched(crate::items::graphql::ItemsByInspection { ctx: ctx.clone() }),
+            force_responses: batched(crate::responses::graphql::ForceResponses {
+                ctx: ctx.clone(),
+            }),
+            item_responses: batched(crate::responses::graphql::ItemResponses { ctx: ctx.clone() }),
+            actions: batched(crate::actions::graphql::Actions { ctx: ctx.clone() }),
+            pcc_responses: batched(crate::pcc_responses::graphql::PccResponses {
+                ctx: ctx.clone(),
+            }),
+            action_counts: batched(crate::actions::graphql::ActionCountsLoader {
+                ctx: ctx.clone(),
+            }),
+            item_response_of_force: batched(crate::responses::graphql::ItemResponseOfForce {
+                ctx: ctx.clone(),
+            }),
+            force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
+                ctx: ctx.clone(),
+            }),
         }
     }
+}
+
+/// Turns a loader's batch lets the request's resolvers take before it loads: enough for a
+/// list to register every key of its level (a list registers 32 siblings per turn).
+const BATCH_TURNS: usize = 64;
+
+/// A loader that waits a millisecond, so that branches whose own loads finish a little apart
+/// add their keys to the same batch, and then lets the request's resolvers take their turns on
+/// this (single-threaded) worker before it loads. The timer alone split one batch into two
+/// when the machine was busy: it fired between the turns of a long list, and a query's
+/// statement count then depended on the load of the machine.
+fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, |batch| {
+        actix_web::rt::spawn(async move {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(1)).await;
+            for _ in 0..BATCH_TURNS {
+                actix_web::rt::task::yield_now().await;
+            }
+            batch.await
+        })
+    })
+    .delay(std::time::Duration::ZERO)
 }
 
 /// `POST /graphql`: one operation or a batch.
