@@ -421,6 +421,19 @@ pub struct ActionCounts {
     pub overdue: i64,
 }
 
+impl crate::graphql::EagerFields for ActionCounts {
+    const READY: &'static [&'static str] = &[
+        "planned",
+        "inProgress",
+        "blocked",
+        "pendingSignOff",
+        "done",
+        "cancelled",
+        "total",
+        "overdue",
+    ];
+}
+
 impl ActionCounts {
     pub fn add(&mut self, status: ActionStatus, n: i64) {
         match status {

@@ -85,6 +85,21 @@ pub struct Item {
     pub updated_at: Timestamp,
 }
 
+impl crate::graphql::EagerFields for Item {
+    const READY: &'static [&'static str] = &[
+        "id",
+        "inspectionId",
+        "kind",
+        "number",
+        "text",
+        "addressees",
+        "dueOn",
+        "version",
+        "createdAt",
+        "updatedAt",
+    ];
+}
+
 impl Item {
     pub fn from_row(row: ItemRow) -> Result<Item, AppError> {
         Ok(Item {

@@ -17,7 +17,7 @@ use crate::app::Ctx;
 use crate::auth::policy;
 use crate::db::schema::force_responses;
 use crate::error::{AppError, IntoGql};
-use crate::graphql::{Loaders, connection, ctx};
+use crate::graphql::{Eager, Loaders, connection, ctx};
 use crate::items::model::Item;
 use crate::types::{Page, decode_cursor};
 use crate::write::{Body, Precondition};
@@ -170,11 +170,20 @@ pub fn page_by<T: Clone>(
 #[ComplexObject]
 impl Item {
     /// A force's response to this item; null if none, or not the caller's to read.
-    async fn response(&self, gql: &Context<'_>, force_id: String) -> Result<Option<ItemResponse>> {
-        gql.data::<std::sync::Arc<Loaders>>()?
+    async fn response(
+        &self,
+        gql: &Context<'_>,
+        force_id: String,
+    ) -> Result<Option<Eager<ItemResponse>>> {
+        let loaders = gql.data::<std::sync::Arc<Loaders>>()?;
+        let response = loaders
             .item_response_of_force
             .load_one((force_id, self.id.clone()))
-            .await
+            .await?;
+        if let Some(r) = &response {
+            load_counts_ahead(gql, &gql.look_ahead(), std::slice::from_ref(r)).await?;
+        }
+        Ok(response.map(Eager))
     }
 
     /// Every force's response to this item that the caller may read, by force id.
@@ -186,19 +195,23 @@ impl Item {
         gql: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, ItemResponse>> {
+    ) -> Result<Connection<String, Eager<ItemResponse>>> {
         let limit = crate::graphql::first(first).gql()?;
         let all = gql
             .data::<std::sync::Arc<Loaders>>()?
             .item_responses
             .load_one(self.id.clone())
             .await?;
-        Ok(connection(page_by(
+        let page = page_by(
             all.unwrap_or_default(),
             |r| r.force_id.clone(),
             limit,
             after,
-        )?))
+        )?;
+        let ahead = gql.look_ahead();
+        load_counts_ahead(gql, &ahead.field("edges").field("node"), &page.items).await?;
+        load_counts_ahead(gql, &ahead.field("nodes"), &page.items).await?;
+        Ok(connection(page.map(Eager)))
     }
 }
 
@@ -232,16 +245,42 @@ impl ItemResponse {
     async fn action_counts(
         &self,
         gql: &Context<'_>,
-    ) -> Result<crate::actions::service::ActionCounts> {
+    ) -> Result<Eager<crate::actions::service::ActionCounts>> {
         let counts = gql
             .data::<std::sync::Arc<Loaders>>()?
             .action_counts
             .load_one((self.force_id.clone(), self.inspection_id.clone()))
             .await?;
-        Ok(counts
-            .and_then(|by_item| by_item.get(&self.item_id).cloned())
-            .unwrap_or_default())
+        Ok(Eager(
+            counts
+                .and_then(|by_item| by_item.get(&self.item_id).cloned())
+                .unwrap_or_default(),
+        ))
     }
+}
+
+/// Where `selection` (an item response's fields) asks for `actionCounts`, loads the counts of
+/// `responses` into the request's cache in one batch, so that each response's `actionCounts`
+/// is found at once rather than waited for one by one.
+async fn load_counts_ahead(
+    gql: &Context<'_>,
+    selection: &async_graphql::Lookahead<'_>,
+    responses: &[ItemResponse],
+) -> Result<()> {
+    if responses.is_empty() || !selection.field("actionCounts").exists() {
+        return Ok(());
+    }
+    let mut keys: Vec<(String, String)> = responses
+        .iter()
+        .map(|r| (r.force_id.clone(), r.inspection_id.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    gql.data::<std::sync::Arc<Loaders>>()?
+        .action_counts
+        .load_many(keys)
+        .await?;
+    Ok(())
 }
 
 #[derive(Default)]

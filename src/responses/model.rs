@@ -120,6 +120,23 @@ pub struct ItemResponse {
     pub updated_at: Timestamp,
 }
 
+impl crate::graphql::EagerFields for ItemResponse {
+    // `actionCounts` waits only on its batch loader, and is usually loaded ahead (see
+    // `Item.responses`).
+    const READY: &'static [&'static str] = &[
+        "forceId",
+        "itemId",
+        "inspectionId",
+        "acceptance",
+        "response",
+        "hmicfrsStatus",
+        "version",
+        "createdAt",
+        "updatedAt",
+        "actionCounts",
+    ];
+}
+
 impl ItemResponse {
     pub fn from_row(row: ItemResponseRow) -> Result<ItemResponse, AppError> {
         Ok(ItemResponse {

@@ -4,12 +4,15 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, NoCache};
 use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 
 use crate::app::{Ctx, ctx_of};
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
+
+pub mod eager;
+pub use eager::{Eager, EagerFields};
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 16;
@@ -23,8 +26,9 @@ pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 pub const MAX_SELECTIONS: usize = 500;
 
 /// Refuses, before any work, a query too long or with too many fields (thousands of aliases
-/// of one cheap field pass the complexity limit but still cost a resolver each).
-pub fn check_size(query: &str) -> Result<(), AppError> {
+/// of one cheap field pass the complexity limit but still cost a resolver each). Says whether
+/// the document holds a mutation.
+pub fn check_size(query: &str) -> Result<bool, AppError> {
     use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
     if query.len() > MAX_QUERY_BYTES {
         return Err(AppError::bad_request(format!(
@@ -33,7 +37,7 @@ pub fn check_size(query: &str) -> Result<(), AppError> {
     }
     // A query that does not parse is answered by the executor with its own error.
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return Ok(());
+        return Ok(false);
     };
     fn count(set: &SelectionSet) -> usize {
         set.items
@@ -62,7 +66,10 @@ pub fn check_size(query: &str) -> Result<(), AppError> {
             "a query selects at most {MAX_SELECTIONS} fields (aliases included); this one selects {total}"
         )));
     }
-    Ok(())
+    Ok(doc
+        .operations
+        .iter()
+        .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation))
 }
 
 #[derive(MergedObject, Default)]
@@ -126,32 +133,52 @@ pub struct Loaders {
     pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
-    pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
+    /// Cached within a query, so that a list can load its children's counts ahead and the
+    /// children find them at once (see `Item.responses`); never cached in a mutation, whose
+    /// later fields must see its earlier writes.
+    pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader, HashMapCache>,
     pub item_response_of_force: DataLoader<crate::responses::graphql::ItemResponseOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
 }
 
 impl Loaders {
-    pub fn new(ctx: &Ctx) -> Loaders {
+    /// Loaders for one operation; `cache` for a query, not for a mutation.
+    pub fn new(ctx: &Ctx, cache: bool) -> Loaders {
+        let action_counts = batched(
+            crate::actions::graphql::ActionCountsLoader { ctx: ctx.clone() },
+            HashMapCache::default(),
+        );
+        action_counts.enable_all_cache(cache);
         Loaders {
-            items: batched(crate::items::graphql::ItemsByInspection { ctx: ctx.clone() }),
-            force_responses: batched(crate::responses::graphql::ForceResponses {
-                ctx: ctx.clone(),
-            }),
-            item_responses: batched(crate::responses::graphql::ItemResponses { ctx: ctx.clone() }),
-            actions: batched(crate::actions::graphql::Actions { ctx: ctx.clone() }),
-            pcc_responses: batched(crate::pcc_responses::graphql::PccResponses {
-                ctx: ctx.clone(),
-            }),
-            action_counts: batched(crate::actions::graphql::ActionCountsLoader {
-                ctx: ctx.clone(),
-            }),
-            item_response_of_force: batched(crate::responses::graphql::ItemResponseOfForce {
-                ctx: ctx.clone(),
-            }),
-            force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
-                ctx: ctx.clone(),
-            }),
+            items: batched(
+                crate::items::graphql::ItemsByInspection { ctx: ctx.clone() },
+                NoCache,
+            ),
+            force_responses: batched(
+                crate::responses::graphql::ForceResponses { ctx: ctx.clone() },
+                NoCache,
+            ),
+            item_responses: batched(
+                crate::responses::graphql::ItemResponses { ctx: ctx.clone() },
+                NoCache,
+            ),
+            actions: batched(
+                crate::actions::graphql::Actions { ctx: ctx.clone() },
+                NoCache,
+            ),
+            pcc_responses: batched(
+                crate::pcc_responses::graphql::PccResponses { ctx: ctx.clone() },
+                NoCache,
+            ),
+            action_counts,
+            item_response_of_force: batched(
+                crate::responses::graphql::ItemResponseOfForce { ctx: ctx.clone() },
+                NoCache,
+            ),
+            force_figures: batched(
+                crate::compliance::figures::ForceFiguresLoader { ctx: ctx.clone() },
+                NoCache,
+            ),
         }
     }
 }
@@ -165,16 +192,20 @@ const BATCH_TURNS: usize = 64;
 /// this (single-threaded) worker before it loads. The timer alone split one batch into two
 /// when the machine was busy: it fired between the turns of a long list, and a query's
 /// statement count then depended on the load of the machine.
-fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
-    DataLoader::new(loader, |batch| {
-        actix_web::rt::spawn(async move {
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(1)).await;
-            for _ in 0..BATCH_TURNS {
-                actix_web::rt::task::yield_now().await;
-            }
-            batch.await
-        })
-    })
+fn batched<T: Send + Sync + 'static, C: CacheFactory>(loader: T, cache: C) -> DataLoader<T, C> {
+    DataLoader::with_cache(
+        loader,
+        |batch| {
+            actix_web::rt::spawn(async move {
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(1)).await;
+                for _ in 0..BATCH_TURNS {
+                    actix_web::rt::task::yield_now().await;
+                }
+                batch.await
+            })
+        },
+        cache,
+    )
     .delay(std::time::Duration::ZERO)
 }
 
@@ -204,14 +235,31 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             "a batch holds at most {MAX_BATCH} operations"
         )));
     }
+    let mut mutations = Vec::new();
     for op in batch.iter() {
-        if let Err(e) = check_size(&op.query) {
-            return problem(e);
+        match check_size(&op.query) {
+            Ok(m) => mutations.push(m),
+            Err(e) => return problem(e),
         }
     }
-    let loaders = std::sync::Arc::new(Loaders::new(&ctx));
-    let batch = batch.data(ctx).data(loaders);
-    let response = state.schema.execute_batch(batch).await;
+    // Each operation gets loaders of its own, so that nothing one loaded (and cached) is served
+    // stale to the next, which may follow a mutation.
+    let run = |op: async_graphql::Request, mutation: bool| {
+        let loaders = std::sync::Arc::new(Loaders::new(&ctx, !mutation));
+        state.schema.execute(op.data(ctx.clone()).data(loaders))
+    };
+    let response = match batch {
+        async_graphql::BatchRequest::Single(op) => {
+            async_graphql::BatchResponse::Single(run(op, mutations[0]).await)
+        }
+        async_graphql::BatchRequest::Batch(ops) => {
+            let mut out = Vec::with_capacity(ops.len());
+            for (op, mutation) in ops.into_iter().zip(mutations) {
+                out.push(run(op, mutation).await);
+            }
+            async_graphql::BatchResponse::Batch(out)
+        }
+    };
     HttpResponse::Ok()
         .content_type("application/json")
         .body(serde_json::to_vec(&response).unwrap_or_default())
@@ -234,7 +282,7 @@ pub async fn get() -> HttpResponse {
             actix_web::http::header::CONTENT_SECURITY_POLICY,
             GRAPHIQL_CSP,
         ))
-        .body(include_str!("../assets/graphiql/index.html"))
+        .body(include_str!("../../assets/graphiql/index.html"))
 }
 
 /// GraphiQL runs only the scripts this service serves, and talks only to this service.
@@ -246,23 +294,23 @@ pub const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src
 pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
     let (body, kind): (&'static [u8], &str) = match path.as_str() {
         "graphiql.min.js" => (
-            include_bytes!("../assets/graphiql/graphiql.min.js"),
+            include_bytes!("../../assets/graphiql/graphiql.min.js"),
             "text/javascript",
         ),
         "graphiql.min.css" => (
-            include_bytes!("../assets/graphiql/graphiql.min.css"),
+            include_bytes!("../../assets/graphiql/graphiql.min.css"),
             "text/css",
         ),
         "react.production.min.js" => (
-            include_bytes!("../assets/graphiql/react.production.min.js"),
+            include_bytes!("../../assets/graphiql/react.production.min.js"),
             "text/javascript",
         ),
         "react-dom.production.min.js" => (
-            include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+            include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
             "text/javascript",
         ),
         "start.js" => (
-            include_bytes!("../assets/graphiql/start.js"),
+            include_bytes!("../../assets/graphiql/start.js"),
             "text/javascript",
         ),
         _ => return actix_web::ResponseError::error_response(&AppError::not_found("no such file")),
