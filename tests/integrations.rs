@@ -646,3 +646,117 @@ both_backends!(
         assert!(total > 0, "{row}");
     }
 );
+
+both_backends!(
+    objects_resolved_in_place_answer_fragments_aliases_and_repeats_as_graphql_says,
+    |app| async move {
+        let ids = national_data(&app, 1, 2, &["norfolk", "suffolk"]).await;
+        let query = r#"
+            fragment counts on ActionCounts { total overdue }
+            fragment answer on ItemResponse { forceId ... on ItemResponse { acceptance } c: actionCounts { ...counts } }
+            query($id: ID!, $no: Boolean!) { inspection(id: $id) { items(first: 1) { edges { node {
+                __typename number n: number text @include(if: $no)
+                responses { edges { node {
+                    __typename ...answer c: actionCounts { done } actionCounts { total } hmicfrsStatus
+                    response @skip(if: true) } } }
+                again: responses(first: 1) { nodes { forceId actionCounts { planned } } } } } } } }"#;
+        let res = app
+            .gql(
+                Some(&app.analyst()),
+                query,
+                json!({"id": ids[0], "no": false}),
+            )
+            .await;
+        assert!(res["errors"].is_null(), "{res}");
+        let item = &res["data"]["inspection"]["items"]["edges"][0]["node"];
+        assert_eq!(item["__typename"], "Item", "{item}");
+        assert_eq!(item["number"], 1);
+        assert_eq!(item["n"], 1);
+        assert!(item.get("text").is_none(), "{item}");
+        let answers = &item["responses"]["edges"];
+        assert_eq!(answers.as_array().map(Vec::len), Some(2), "{item}");
+        for (edge, force) in answers
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(["norfolk", "suffolk"])
+        {
+            let node = &edge["node"];
+            assert_eq!(
+                node,
+                &json!({
+                    "__typename": "ItemResponse",
+                    "forceId": force,
+                    "acceptance": "ACCEPTED",
+                    "c": {"total": 2, "overdue": 1, "done": 0},
+                    "actionCounts": {"total": 2},
+                    "hmicfrsStatus": "AWAITING_REVIEW"
+                })
+            );
+        }
+        assert_eq!(
+            item["again"],
+            json!({"nodes": [{"forceId": "norfolk", "actionCounts": {"planned": 2}}]})
+        );
+        // Keys come in the order the query asks for them.
+        let raw = app
+            .post("/graphql")
+            .token(&app.analyst())
+            .json(json!({"query": query, "variables": {"id": ids[0], "no": false}}))
+            .send()
+            .await
+            .text();
+        let node = r#"{"__typename":"ItemResponse","forceId":"norfolk","acceptance":"ACCEPTED","c":{"total":2,"overdue":1,"done":0},"actionCounts":{"total":2},"hmicfrsStatus":"AWAITING_REVIEW"}"#;
+        assert!(raw.contains(node), "{raw}");
+    }
+);
+
+both_backends!(
+    counts_loaded_ahead_are_never_served_stale_after_a_write,
+    |app| async move {
+        let f = app.fixture().await;
+        let editor = app.editor("norfolk");
+        app.put(&format!("/v1/forces/norfolk/items/{}/response", f.rec))
+            .token(&editor)
+            .json(json!({"acceptance": "accepted"}))
+            .send()
+            .await;
+        let read = json!({
+            "query": "query($i: ID!) { item(id: $i) { responses { edges { node { actionCounts { total } } } } } }",
+            "variables": {"i": f.rec}
+        });
+        let add = json!({
+            "query": "mutation($i: ID!) { createAction(forceId: \"norfolk\", itemId: $i, input: {title: \"More\"}) { id } }",
+            "variables": {"i": f.rec}
+        });
+        // A batch: read, write, read. The second read sees the write.
+        let res = app
+            .post("/graphql")
+            .token(&editor)
+            .json(json!([read, add, read]))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let body = res.json();
+        let total = |i: usize| {
+            body[i]["data"]["item"]["responses"]["edges"][0]["node"]["actionCounts"]["total"]
+                .clone()
+        };
+        assert_eq!(total(0), 0, "{body}");
+        assert_eq!(total(2), 1, "{body}");
+        // One mutation: counts read, an action added, counts read again.
+        let res = app
+            .gql(
+                Some(&editor),
+                r#"mutation($i: ID!) {
+                    a: putItemResponse(forceId: "norfolk", itemId: $i, expectedVersion: 1, input: {response: "One"}) { actionCounts { total } }
+                    b: createAction(forceId: "norfolk", itemId: $i, input: {title: "Again"}) { id }
+                    c: putItemResponse(forceId: "norfolk", itemId: $i, expectedVersion: 2, input: {response: "Two"}) { actionCounts { total } } }"#,
+                json!({"i": f.rec}),
+            )
+            .await;
+        assert!(res["errors"].is_null(), "{res}");
+        assert_eq!(res["data"]["a"]["actionCounts"]["total"], 1, "{res}");
+        assert_eq!(res["data"]["c"]["actionCounts"]["total"], 2, "{res}");
+    }
+);
