@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
@@ -18,6 +19,8 @@ use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
 use futures_util::FutureExt;
+
+use crate::types::Page;
 
 /// An object type some of whose fields resolve at once.
 pub trait EagerFields {
@@ -173,6 +176,187 @@ fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
         (None, value) => {
             target.insert(key, value);
         }
+    }
+}
+
+/// A page of `T` as a Relay connection (`edges { cursor node }`, `nodes`, `pageInfo`), built
+/// in place: the edges are not objects of futures, and nodes whose selected fields are all
+/// ready resolve where they stand. The GraphQL type is async-graphql's `Connection` of `T`.
+pub struct EagerConnection<T> {
+    nodes: Vec<Eager<T>>,
+    cursors: Vec<String>,
+    next_cursor: Option<String>,
+}
+
+type Generic<T> = Connection<String, Eager<T>>;
+
+impl<T> EagerConnection<T> {
+    pub fn new(page: Page<T>) -> EagerConnection<T> {
+        EagerConnection {
+            nodes: page.items.into_iter().map(Eager).collect(),
+            cursors: page.cursors,
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+impl<T: OutputType + ContainerType + EagerFields + Clone> OutputType for EagerConnection<T> {
+    fn type_name() -> Cow<'static, str> {
+        <Generic<T> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Generic<T> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(value) = self.in_place(ctx).await {
+            return value;
+        }
+        let generic: Generic<T> = crate::graphql::connection(Page {
+            items: self.nodes.clone(),
+            cursors: self.cursors.clone(),
+            next_cursor: self.next_cursor.clone(),
+        });
+        OutputType::resolve(&generic, ctx, field).await
+    }
+}
+
+impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
+    /// The connection's value, or `None` where the selection asks for something this does
+    /// not build (the general path then answers).
+    async fn in_place(&self, ctx: &ContextSelectionSet<'_>) -> Option<ServerResult<Value>> {
+        let name = Self::type_name();
+        let edge_name = <Edge<String, Eager<T>, EmptyFields> as OutputType>::type_name();
+        let mut fields = Vec::new();
+        fields_of(ctx, &ctx.item.node, &name, &mut fields)?;
+        let mut out = IndexMap::with_capacity(fields.len());
+        for field in fields {
+            if !field.node.directives.is_empty() {
+                return None;
+            }
+            let key = field.node.response_key().node.clone();
+            let ctx_field = ctx.with_field(field);
+            let set = ctx_field.with_selection_set(&field.node.selection_set);
+            let value = match field.node.name.node.as_str() {
+                "__typename" => Value::String(name.to_string()),
+                "pageInfo" => self.page_info(&set)?,
+                "nodes" => match self.nodes_at(&set, |i| set.with_index(i)).await? {
+                    Ok(nodes) => Value::List(nodes),
+                    Err(e) => return Some(Err(e)),
+                },
+                "edges" => {
+                    let mut edge_fields = Vec::new();
+                    fields_of(&set, &set.item.node, &edge_name, &mut edge_fields)?;
+                    let at: Vec<ContextSelectionSet<'_>> =
+                        (0..self.nodes.len()).map(|i| set.with_index(i)).collect();
+                    // The nodes of each `node` selection (usually one), by edge.
+                    let mut nodes = Vec::new();
+                    for f in &edge_fields {
+                        if f.node.name.node == "node" {
+                            if !f.node.directives.is_empty() {
+                                return None;
+                            }
+                            let fields: Vec<_> = at.iter().map(|c| c.with_field(f)).collect();
+                            let sets: Vec<_> = fields
+                                .iter()
+                                .map(|c| c.with_selection_set(&f.node.selection_set))
+                                .collect();
+                            match self.nodes_at(&set, |i| sets[i].clone()).await? {
+                                Ok(values) => nodes.push(values.into_iter()),
+                                Err(e) => return Some(Err(e)),
+                            }
+                        }
+                    }
+                    let mut edges = Vec::with_capacity(self.nodes.len());
+                    for cursor in &self.cursors {
+                        let mut edge = IndexMap::with_capacity(edge_fields.len());
+                        let mut next_node = nodes.iter_mut();
+                        for f in &edge_fields {
+                            let value = match f.node.name.node.as_str() {
+                                "__typename" => Value::String(edge_name.to_string()),
+                                "cursor" => Value::String(cursor.clone()),
+                                "node" => next_node.next()?.next()?,
+                                _ => return None,
+                            };
+                            insert(&mut edge, f.node.response_key().node.clone(), value);
+                        }
+                        edges.push(Value::Object(edge));
+                    }
+                    Value::List(edges)
+                }
+                _ => return None,
+            };
+            insert(&mut out, key, value);
+        }
+        Some(Ok(Value::Object(out)))
+    }
+
+    fn page_info(&self, set: &ContextSelectionSet<'_>) -> Option<Value> {
+        let mut fields = Vec::new();
+        fields_of(set, &set.item.node, "PageInfo", &mut fields)?;
+        let mut out = IndexMap::with_capacity(fields.len());
+        let string = |s: Option<&String>| s.map_or(Value::Null, |s| Value::String(s.clone()));
+        for f in fields {
+            let value = match f.node.name.node.as_str() {
+                "__typename" => Value::String("PageInfo".into()),
+                "hasPreviousPage" => Value::Boolean(false),
+                "hasNextPage" => Value::Boolean(self.next_cursor.is_some()),
+                "startCursor" => string(self.cursors.first()),
+                "endCursor" => string(self.cursors.last()),
+                _ => return None,
+            };
+            insert(&mut out, f.node.response_key().node.clone(), value);
+        }
+        Some(Value::Object(out))
+    }
+
+    /// Resolves every node against the selection set `at(i)` gives for node `i`. Where all
+    /// the fields selected are ready, each node is resolved where it stands; a node that still
+    /// waits (a loader not yet answered) is resolved again, with the others that wait, together.
+    async fn nodes_at<'c>(
+        &'c self,
+        set: &ContextSelectionSet<'c>,
+        at: impl Fn(usize) -> ContextSelectionSet<'c>,
+    ) -> Option<ServerResult<Vec<Value>>> {
+        let mut fields = Vec::new();
+        fields_of(set, &set.item.node, &T::type_name(), &mut fields)?;
+        let ready = fields.iter().all(|f| {
+            f.node.directives.is_empty()
+                && (f.node.name.node == "__typename"
+                    || T::READY.contains(&f.node.name.node.as_str()))
+        });
+        let sets: Vec<ContextSelectionSet<'c>> = (0..self.nodes.len()).map(at).collect();
+        let mut values: Vec<Option<Value>> = vec![None; self.nodes.len()];
+        let mut waiting = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if ready && let Some(done) = resolve(&sets[i], &node.0).now_or_never() {
+                match done {
+                    Ok(v) => values[i] = Some(v),
+                    Err(e) => return Some(Err(e)),
+                }
+                continue;
+            }
+            waiting.push(i);
+        }
+        let later = futures_util::future::join_all(
+            waiting.iter().map(|&i| resolve(&sets[i], &self.nodes[i].0)),
+        )
+        .await;
+        for (i, v) in waiting.into_iter().zip(later) {
+            match v {
+                Ok(v) => values[i] = Some(v),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(values
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()))
     }
 }
 

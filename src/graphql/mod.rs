@@ -12,7 +12,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
 
 pub mod eager;
-pub use eager::{Eager, EagerFields};
+pub use eager::{Eager, EagerConnection, EagerFields};
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 16;

@@ -6,7 +6,7 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, MaybeUndefined, Obj
 use super::model::{Inspection, InspectionFilter, InspectionPatch, NewInspection, ScopeInput};
 use super::service;
 use crate::error::IntoGql;
-use crate::graphql::Eager;
+use crate::graphql::EagerConnection;
 use crate::graphql::{Loaders, connection, ctx};
 use crate::items::model::Item;
 use crate::types::Date;
@@ -52,7 +52,7 @@ impl Inspection {
         gql: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, Eager<Item>>> {
+    ) -> Result<EagerConnection<Item>> {
         let limit = crate::graphql::first(first).gql()?;
         let cursor = after
             .as_deref()
@@ -65,9 +65,9 @@ impl Inspection {
             .load_one(self.id.clone())
             .await?
             .unwrap_or_default();
-        Ok(connection(
-            crate::items::service::paginate(all, None, limit, cursor).map(Eager),
-        ))
+        Ok(EagerConnection::new(crate::items::service::paginate(
+            all, None, limit, cursor,
+        )))
     }
 
     /// The chief constable's response of a force; null if none, or not the caller's to read.

@@ -17,7 +17,7 @@ use crate::app::Ctx;
 use crate::auth::policy;
 use crate::db::schema::force_responses;
 use crate::error::{AppError, IntoGql};
-use crate::graphql::{Eager, Loaders, connection, ctx};
+use crate::graphql::{Eager, EagerConnection, Loaders, connection, ctx};
 use crate::items::model::Item;
 use crate::types::{Page, decode_cursor};
 use crate::write::{Body, Precondition};
@@ -47,10 +47,11 @@ impl Loader<(String, String)> for ForceResponses {
                     .filter(force_responses::inspection_id.eq_any(&inspections))
                     .select(ForceResponseRow::as_select())
                     .load(conn)?;
+                let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
                 let mut out = HashMap::new();
                 for row in rows {
                     let key = (row.force_id.clone(), row.inspection_id.clone());
-                    if !keys.contains(&key) {
+                    if !wanted.contains(&key) {
                         continue;
                     }
                     let r = ForceResponse::from_row(row)?;
@@ -122,9 +123,11 @@ impl Loader<(String, String)> for ItemResponseOfForce {
                     .filter(item_responses::item_id.eq_any(&items))
                     .select(super::model::ItemResponseRow::as_select())
                     .load(conn)?;
+                // The statement asks for every force × every item; keep the pairs asked for.
+                let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
                 let rows: Vec<_> = rows
                     .into_iter()
-                    .filter(|r| keys.contains(&(r.force_id.clone(), r.item_id.clone())))
+                    .filter(|r| wanted.contains(&(r.force_id.clone(), r.item_id.clone())))
                     .collect();
                 let mut inspections: Vec<String> =
                     rows.iter().map(|r| r.inspection_id.clone()).collect();
@@ -195,7 +198,7 @@ impl Item {
         gql: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, Eager<ItemResponse>>> {
+    ) -> Result<EagerConnection<ItemResponse>> {
         let limit = crate::graphql::first(first).gql()?;
         let all = gql
             .data::<std::sync::Arc<Loaders>>()?
@@ -211,7 +214,7 @@ impl Item {
         let ahead = gql.look_ahead();
         load_counts_ahead(gql, &ahead.field("edges").field("node"), &page.items).await?;
         load_counts_ahead(gql, &ahead.field("nodes"), &page.items).await?;
-        Ok(connection(page.map(Eager)))
+        Ok(EagerConnection::new(page))
     }
 }
 
