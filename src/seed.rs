@@ -164,7 +164,7 @@ pub fn national(db: &Db, options: &NationalOptions) -> AppResult<Loaded> {
         .filter(forces::kind.eq("territorial"))
         .order(forces::id)
         .select(forces::id)
-        .load(&mut *conn)?;
+        .load(&mut **conn)?;
     let forces: Vec<String> = all.into_iter().take(options.forces.max(1)).collect();
     let mut rng = Rng::new(options.seed);
     let mut loaded = Loaded::default();
@@ -201,8 +201,8 @@ pub fn national(db: &Db, options: &NationalOptions) -> AppResult<Loaded> {
         flush(&mut conn, batch)?;
         n += chunk;
     }
-    if let DbConn::Pg(_) = &mut *conn {
-        diesel::sql_query("ANALYZE").execute(&mut *conn)?;
+    if let DbConn::Pg(_) = &mut **conn {
+        diesel::sql_query("ANALYZE").execute(&mut **conn)?;
     }
     loaded.seconds = started.elapsed().as_secs_f64();
     Ok(loaded)
@@ -717,7 +717,7 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
             )
         })
         .collect();
-    crate::db::write_transaction(&mut *conn, |conn| {
+    crate::db::write_transaction(&mut **conn, |conn| {
         bulk!(conn, inspections::table, b.inspections);
         for row in &scope {
             diesel::insert_into(inspection_forces::table)

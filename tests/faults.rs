@@ -224,7 +224,7 @@ fn break_audit(app: &TestApp) {
     use diesel::RunQueryDsl;
     use diesel::connection::SimpleConnection;
     let mut conn = app.db().conn().unwrap();
-    match &mut *conn {
+    match &mut **conn {
         oversight::db::DbConn::Pg(c) => c
             .batch_execute(
                 "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql;

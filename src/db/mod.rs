@@ -6,7 +6,7 @@ pub mod schema;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -129,24 +129,68 @@ impl Manager {
     }
 }
 
+/// How long after a connection last did its work it is taken on trust at check-out. Past
+/// that (and after any failed work) the pool asks the database `SELECT 1` first.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection and the time until which it needs no check at check-out.
+pub struct PoolConn {
+    conn: DbConn,
+    trusted_until: Option<Instant>,
+}
+
+impl PoolConn {
+    /// Records how the connection's last work went: success earns it a short trust.
+    pub fn worked(&mut self, ok: bool) {
+        self.trusted_until = ok.then(|| Instant::now() + TRUSTED_FOR);
+    }
+}
+
+impl std::ops::Deref for PoolConn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = PoolConn;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConn, ConnectError> {
-        Manager::connect(self)
+    fn connect(&self) -> Result<PoolConn, ConnectError> {
+        Ok(PoolConn {
+            conn: Manager::connect(self)?,
+            trusted_until: None,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+    /// A connection that worked a moment ago is handed out as it is; any other is asked
+    /// `SELECT 1`, so that one the database dropped (a restart, a failover) is replaced and the
+    /// service heals without a restart of its own. (Asking every time cost a round trip per
+    /// unit of work: five per national query.)
+    fn is_valid(&self, conn: &mut PoolConn) -> Result<(), ConnectError> {
+        if conn.trusted_until.is_some_and(|t| Instant::now() < t) {
+            return Ok(());
+        }
         VALIDATING.with(|v| v.set(true));
-        let result = conn.batch_execute("SELECT 1").map_err(ConnectError::from);
+        let result = conn
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(ConnectError::from);
         VALIDATING.with(|v| v.set(false));
         result
     }
 
     /// A connection left inside a transaction (a panic mid-way) is not reused.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
+    fn has_broken(&self, conn: &mut PoolConn) -> bool {
         type Manager = <DbConn as Connection>::TransactionManager;
+        let conn = &mut conn.conn;
         Manager::is_broken_transaction_manager(conn)
             || !matches!(
                 Manager::transaction_manager_status_mut(conn).transaction_depth(),
@@ -234,7 +278,9 @@ impl Db {
             let mut conn = pool
                 .get()
                 .map_err(|e| AppError::Unavailable(format!("read replica: {e}")))?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            conn.worked(result.is_ok());
+            result
         })
         .await
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
@@ -262,7 +308,9 @@ impl Db {
             let mut conn = pool
                 .get()
                 .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            conn.worked(result.is_ok());
+            result
         })
         .await
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
