@@ -717,7 +717,7 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
             )
         })
         .collect();
-    crate::db::write_transaction(&mut **conn, |conn| {
+    crate::db::write_transaction(conn, |conn| {
         bulk!(conn, inspections::table, b.inspections);
         for row in &scope {
             diesel::insert_into(inspection_forces::table)
