@@ -84,6 +84,15 @@ pub fn date_param(field: &str, value: &Option<String>) -> AppResult<Option<Date>
     }
 }
 
+/// Parses an optional id query parameter (empty is absent), naming it when it is wrong.
+pub fn uuid_param(field: &str, value: &Option<String>) -> AppResult<Option<String>> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| crate::types::parse_uuid(field, v))
+        .transpose()
+}
+
 /// Error handler for actix extractors (query strings, paths): `400` problem+json.
 pub fn extractor_error(err: impl std::fmt::Display) -> actix_web::Error {
     AppError::bad_request(format!("the request is malformed: {err}")).into()

@@ -187,6 +187,23 @@ macro_rules! text_enum {
             pub fn expected() -> String {
                 [$($text),+].join(", ")
             }
+
+            /// Reads an optional query parameter: absent or empty is no filter; anything else
+            /// must be one of the values, or the answer is a `400` naming `field`.
+            pub fn from_param(
+                field: &str,
+                value: &Option<String>,
+            ) -> Result<Option<$name>, $crate::error::AppError> {
+                match value.as_deref().filter(|v| !v.is_empty()) {
+                    None => Ok(None),
+                    Some(v) => $name::parse(v).map(Some).ok_or_else(|| {
+                        $crate::error::AppError::bad_field(
+                            field,
+                            format!("{v:?} is not one of {}", $name::expected()),
+                        )
+                    }),
+                }
+            }
         }
 
         impl std::fmt::Display for $name {

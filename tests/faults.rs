@@ -96,43 +96,24 @@ impl Cluster {
             self.port,
             self.dir.to_string_lossy()
         );
-        let out = as_postgres(
-            &self.bin,
-            "pg_ctl",
-            &[
-                "-D",
-                &self.dir.join("data").to_string_lossy(),
-                "-o",
-                &opts,
-                "-l",
-                &self.dir.join("log").to_string_lossy(),
-                "-w",
-                "start",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let log = self.dir.join("log");
+        self.pg_ctl(&["-o", &opts, "-l", &log.to_string_lossy(), "-w", "start"]);
     }
 
     fn stop(&self) {
-        let out = as_postgres(
-            &self.bin,
-            "pg_ctl",
-            &[
-                "-D",
-                &self.dir.join("data").to_string_lossy(),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-        );
+        self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+    }
+
+    /// `pg_ctl -D <data> <args>`, which must succeed.
+    fn pg_ctl(&self, args: &[&str]) {
+        let data = self.dir.join("data").to_string_lossy().into_owned();
+        let mut all = vec!["-D", data.as_str()];
+        all.extend_from_slice(args);
+        let out = as_postgres(&self.bin, "pg_ctl", &all);
         assert!(
             out.status.success(),
-            "pg_ctl stop: {}",
+            "pg_ctl {}: {}",
+            args.last().unwrap_or(&""),
             String::from_utf8_lossy(&out.stderr)
         );
     }

@@ -708,6 +708,38 @@ both_backends!(
             .text();
         let node = r#"{"__typename":"ItemResponse","forceId":"norfolk","acceptance":"ACCEPTED","c":{"total":2,"overdue":1,"done":0},"actionCounts":{"total":2},"hmicfrsStatus":"AWAITING_REVIEW"}"#;
         assert!(raw.contains(node), "{raw}");
+
+        // A connection built in place pages as a Relay connection does.
+        let page = r#"query($id: ID!, $after: String) { inspection(id: $id) { items(first: 1) { edges { node {
+            responses(first: 1, after: $after) { __typename
+                pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+                edges { __typename cursor node { forceId } } } } } } } }"#;
+        let responses = |res: Value| {
+            res["data"]["inspection"]["items"]["edges"][0]["node"]["responses"].clone()
+        };
+        let first = responses(
+            app.gql(Some(&app.analyst()), page, json!({"id": ids[0]}))
+                .await,
+        );
+        assert_eq!(first["__typename"], "ItemResponseConnection", "{first}");
+        assert_eq!(first["edges"][0]["__typename"], "ItemResponseEdge");
+        assert_eq!(first["edges"][0]["node"]["forceId"], "norfolk");
+        let info = &first["pageInfo"];
+        assert_eq!(info["__typename"], "PageInfo");
+        assert_eq!(info["hasNextPage"], true, "{info}");
+        assert_eq!(info["hasPreviousPage"], false);
+        assert_eq!(info["startCursor"], first["edges"][0]["cursor"]);
+        assert_eq!(info["endCursor"], first["edges"][0]["cursor"]);
+        let second = responses(
+            app.gql(
+                Some(&app.analyst()),
+                page,
+                json!({"id": ids[0], "after": info["endCursor"]}),
+            )
+            .await,
+        );
+        assert_eq!(second["edges"][0]["node"]["forceId"], "suffolk", "{second}");
+        assert_eq!(second["pageInfo"]["hasNextPage"], false, "{second}");
     }
 );
 

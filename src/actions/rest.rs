@@ -149,24 +149,10 @@ pub async fn list_all_actions(
 ) -> AppResult<HttpResponse> {
     use super::model::ActionStatus;
     use super::service::{ActionEntry, ActionFilter, list_across};
-    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(ActionStatus::parse(s).ok_or_else(|| {
-            crate::error::AppError::bad_field(
-                "status",
-                format!("{s:?} is not one of {}", ActionStatus::expected()),
-            )
-        })?),
-    };
     let filter = ActionFilter {
         force: q.force.clone().filter(|f| !f.is_empty()),
-        inspection: q
-            .inspection
-            .as_deref()
-            .filter(|i| !i.is_empty())
-            .map(|i| crate::types::parse_uuid("inspection", i))
-            .transpose()?,
-        status,
+        inspection: crate::rest::uuid_param("inspection", &q.inspection)?,
+        status: ActionStatus::from_param("status", &q.status)?,
         overdue: q.overdue.unwrap_or(false),
     };
     if crate::rest::wants_csv(&req) {

@@ -1,6 +1,8 @@
 //! Action status transitions: `done` and `cancelled` are final; any other status may move to
 //! any other.
 
+use diesel::prelude::*;
+
 use super::model::ActionStatus;
 use crate::error::AppError;
 
@@ -9,6 +11,30 @@ impl ActionStatus {
     pub fn is_closed(&self) -> bool {
         matches!(self, ActionStatus::Done | ActionStatus::Cancelled)
     }
+}
+
+/// The finished statuses, as stored.
+pub fn closed_statuses() -> Vec<&'static str> {
+    ActionStatus::ALL
+        .iter()
+        .filter(|s| s.is_closed())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// `Action::is_overdue` in SQL: past its due date and not finished. (A null due date makes the
+/// comparison null, which no filter and no `CASE WHEN` takes as true.)
+#[diesel::dsl::auto_type]
+pub fn overdue_sql(today: chrono::NaiveDate, closed: Vec<&'static str>) -> _ {
+    crate::db::schema::actions::due_on
+        .lt(today)
+        .assume_not_null()
+        .and(crate::db::schema::actions::status.ne_all(closed))
+}
+
+/// `overdue_sql` for today.
+pub fn overdue(today: chrono::NaiveDate) -> overdue_sql {
+    overdue_sql(today, closed_statuses())
 }
 
 pub fn can_move(from: ActionStatus, to: ActionStatus) -> bool {

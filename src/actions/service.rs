@@ -467,20 +467,10 @@ pub fn counts_for_inspections(
     inspections.sort();
     inspections.dedup();
     use diesel::dsl::{case_when, count};
-    let closed: Vec<&str> = ActionStatus::ALL
-        .iter()
-        .filter(|s| s.is_closed())
-        .map(|s| s.as_str())
-        .collect();
     // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
     let one = || 1_i32.into_sql::<diesel::sql_types::Integer>();
     let status = |s: ActionStatus| count(case_when(actions::status.eq(s.as_str()), one()));
-    let overdue = count(case_when(
-        actions::status
-            .ne_all(closed)
-            .and(actions::due_on.lt(today.0).assume_not_null()),
-        one(),
-    ));
+    let overdue = count(case_when(super::rules::overdue(today.0), one()));
     type Row = (String, String, String, i64, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = actions::table
         .inner_join(items::table.on(items::id.eq(actions::item_id)))
@@ -610,9 +600,7 @@ pub async fn list_across(
                 q = q.filter(actions::status.eq(s.as_str()));
             }
             if filter.overdue {
-                q = q
-                    .filter(actions::due_on.lt(today.0))
-                    .filter(actions::status.ne_all(["done", "cancelled"]));
+                q = q.filter(super::rules::overdue(today.0));
             }
             if let Some(a) = after {
                 q = q.filter(actions::id.gt(a));

@@ -67,15 +67,7 @@ pub async fn audit(
     params: Query<AuditParams>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
-    let entity = match params.entity.as_deref().filter(|e| !e.is_empty()) {
-        None => None,
-        Some(e) => Some(Entity::parse(e).ok_or_else(|| {
-            AppError::bad_field(
-                "entity",
-                format!("{e:?} is not one of {}", Entity::expected()),
-            )
-        })?),
-    };
+    let entity = Entity::from_param("entity", &params.entity)?;
     let filter = AuditFilter {
         force: params.force.clone().filter(|f| !f.is_empty()),
         entity,

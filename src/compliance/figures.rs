@@ -77,8 +77,7 @@ pub fn figures(
     let overdue: Vec<(String, String, i64)> = actions::table
         .inner_join(items::table.on(items::id.eq(actions::item_id)))
         .filter(actions::force_id.eq_any(wanted))
-        .filter(actions::due_on.lt(today))
-        .filter(actions::status.ne_all(["done", "cancelled"]))
+        .filter(crate::actions::rules::overdue(today))
         .group_by((actions::force_id, items::inspection_id))
         .select((
             actions::force_id,

@@ -201,6 +201,37 @@ impl r2d2::ManageConnection for Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// A pool of up to `max_size` connections, opened as needed. Connections are checked at
+/// check-out (see `Manager::is_valid`), so one the database dropped (a restart, a failover) is
+/// replaced and the service heals without a restart of its own.
+fn pool_of(manager: Manager, max_size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true)
+        .build_unchecked(manager)
+}
+
+/// Runs `f` with a connection of `pool` on the blocking thread pool, and notes whether the
+/// connection worked (see `PoolConn`).
+async fn run_on<T, F>(pool: Pool, name: &'static str, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("{name}: {e}")))?;
+        let result = f(&mut conn);
+        conn.worked(result.is_ok());
+        result
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+}
+
 /// The shared database handle: a pool and the backend it talks to.
 #[derive(Clone)]
 pub struct Db {
@@ -229,16 +260,8 @@ impl Db {
         }
         let manager = Manager::new(backend.clone());
         let statements = manager.statements.clone();
-        let pool = r2d2::Pool::builder()
-            .max_size(max_size)
-            .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(3))
-            // A connection the database dropped (a restart, a failover) is found and replaced
-            // on check-out, so the service heals without a restart of its own.
-            .test_on_check_out(true)
-            .build_unchecked(manager);
         Ok(Db {
-            pool,
+            pool: pool_of(manager, max_size),
             read: None,
             backend: Arc::new(backend),
             statements,
@@ -254,14 +277,7 @@ impl Db {
         }
         let mut manager = Manager::new(backend);
         manager.statements = self.statements.clone();
-        self.read = Some(
-            r2d2::Pool::builder()
-                .max_size(max_size)
-                .min_idle(Some(0))
-                .connection_timeout(Duration::from_secs(3))
-                .test_on_check_out(true)
-                .build_unchecked(manager),
-        );
+        self.read = Some(pool_of(manager, max_size));
         Ok(self)
     }
 
@@ -271,19 +287,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let Some(pool) = self.read.clone() else {
-            return self.run(f).await;
-        };
-        actix_web::web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| AppError::Unavailable(format!("read replica: {e}")))?;
-            let result = f(&mut conn);
-            conn.worked(result.is_ok());
-            result
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        match &self.read {
+            Some(replica) => run_on(replica.clone(), "read replica", f).await,
+            None => self.run(f).await,
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -303,17 +310,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
-            let result = f(&mut conn);
-            conn.worked(result.is_ok());
-            result
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        run_on(self.pool.clone(), "database", f).await
     }
 
     /// Runs `f` in one write transaction on the blocking pool.

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{Item, ItemKind, ItemPatch, NewItem};
 use super::service;
 use crate::app::Ctx;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::rest::{PageParams, created, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
@@ -39,15 +39,7 @@ pub async fn list_items(
     params: Query<ItemParams>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
-    let kind = match params.kind.as_deref().filter(|k| !k.is_empty()) {
-        None => None,
-        Some(k) => Some(ItemKind::parse(k).ok_or_else(|| {
-            AppError::bad_field(
-                "kind",
-                format!("{k:?} is not one of {}", ItemKind::expected()),
-            )
-        })?),
-    };
+    let kind = ItemKind::from_param("kind", &params.kind)?;
     let page = service::list(&ctx, &id, kind, page.limit()?, page.cursor.clone()).await?;
     Ok(HttpResponse::Ok().json(ListBody::from(page)))
 }

@@ -112,42 +112,16 @@ impl Loader<(String, String)> for ItemResponseOfForce {
     ) -> Result<HashMap<(String, String), ItemResponse>> {
         let keys = keys.to_vec();
         let c = self.ctx.clone();
-        self.ctx
+        let found = self
+            .ctx
             .db
-            .run(move |conn| {
-                use crate::db::schema::item_responses;
-                let forces: Vec<String> = keys.iter().map(|(f, _)| f.clone()).collect();
-                let items: Vec<String> = keys.iter().map(|(_, i)| i.clone()).collect();
-                let rows: Vec<super::model::ItemResponseRow> = item_responses::table
-                    .filter(item_responses::force_id.eq_any(&forces))
-                    .filter(item_responses::item_id.eq_any(&items))
-                    .select(super::model::ItemResponseRow::as_select())
-                    .load(conn)?;
-                // The statement asks for every force × every item; keep the pairs asked for.
-                let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
-                let rows: Vec<_> = rows
-                    .into_iter()
-                    .filter(|r| wanted.contains(&(r.force_id.clone(), r.item_id.clone())))
-                    .collect();
-                let mut inspections: Vec<String> =
-                    rows.iter().map(|r| r.inspection_id.clone()).collect();
-                inspections.sort();
-                inspections.dedup();
-                let submitted = service::submitted_work(conn, &inspections)?;
-                let mut out = HashMap::new();
-                for row in rows {
-                    let stage = submitted.stage(&row.force_id, &row.inspection_id);
-                    if policy::can_read_force_work(&c.principal, &c.policy, &row.force_id, stage) {
-                        out.insert(
-                            (row.force_id.clone(), row.item_id.clone()),
-                            ItemResponse::from_row(row)?,
-                        );
-                    }
-                }
-                Ok(out)
-            })
+            .run(move |conn| service::item_responses_of_pairs(conn, &c, &keys))
             .await
-            .map_err(|e: AppError| e.to_gql())
+            .map_err(|e| e.to_gql())?;
+        Ok(found
+            .into_iter()
+            .map(|r| ((r.force_id.clone(), r.item_id.clone()), r))
+            .collect())
     }
 }
 

@@ -102,20 +102,6 @@ pub struct ItemResponseList {
     pub next_cursor: Option<String>,
 }
 
-fn enum_param<T>(
-    field: &str,
-    value: &Option<String>,
-    parse: fn(&str) -> Option<T>,
-    expected: String,
-) -> AppResult<Option<T>> {
-    match value.as_deref().filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or_else(|| {
-            crate::error::AppError::bad_field(field, format!("{v:?} is not one of {expected}"))
-        }),
-    }
-}
-
 /// Item responses across every force whose work the caller may read (a force's own, and
 /// others' once submitted for analysts and the inspectorate), by item then force. `Accept:
 /// text/csv` (or `?format=csv`) streams every match as CSV.
@@ -135,25 +121,10 @@ pub async fn list_item_responses(
 ) -> AppResult<HttpResponse> {
     use super::model::{Acceptance, HmicfrsStatus};
     let filter = service::ItemResponseFilter {
-        inspection: q
-            .inspection
-            .as_deref()
-            .filter(|i| !i.is_empty())
-            .map(|i| crate::types::parse_uuid("inspection", i))
-            .transpose()?,
+        inspection: crate::rest::uuid_param("inspection", &q.inspection)?,
         force: q.force.clone().filter(|f| !f.is_empty()),
-        acceptance: enum_param(
-            "acceptance",
-            &q.acceptance,
-            Acceptance::parse,
-            Acceptance::expected(),
-        )?,
-        hmicfrs_status: enum_param(
-            "hmicfrs_status",
-            &q.hmicfrs_status,
-            HmicfrsStatus::parse,
-            HmicfrsStatus::expected(),
-        )?,
+        acceptance: Acceptance::from_param("acceptance", &q.acceptance)?,
+        hmicfrs_status: HmicfrsStatus::from_param("hmicfrs_status", &q.hmicfrs_status)?,
     };
     if crate::rest::wants_csv(&req) {
         crate::auth::policy::require_signed_in(&ctx.principal)?;

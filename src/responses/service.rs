@@ -75,18 +75,22 @@ pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppRes
 /// Which (force, inspection) pairs have a submitted chief constable's response: the stage of
 /// the force's work on each, for loaders and cross-force lists.
 #[derive(Debug, Default)]
-pub struct SubmittedWork(std::collections::HashSet<(String, String)>);
+/// (Inspection → forces, so that asking needs no allocation: loaders ask once per row.)
+pub struct SubmittedWork(std::collections::HashMap<String, std::collections::HashSet<String>>);
 
 impl SubmittedWork {
+    /// From (force, inspection) pairs.
     pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> SubmittedWork {
-        SubmittedWork(pairs.into_iter().collect())
+        let mut by_inspection: std::collections::HashMap<_, std::collections::HashSet<_>> =
+            Default::default();
+        for (force, inspection) in pairs {
+            by_inspection.entry(inspection).or_default().insert(force);
+        }
+        SubmittedWork(by_inspection)
     }
 
     pub fn stage(&self, force: &str, inspection: &str) -> Stage {
-        if self
-            .0
-            .contains(&(force.to_string(), inspection.to_string()))
-        {
+        if self.0.get(inspection).is_some_and(|f| f.contains(force)) {
             Stage::Submitted
         } else {
             Stage::Draft
@@ -492,6 +496,38 @@ pub fn item_responses_for_items(
         .order((item_responses::item_id, item_responses::force_id))
         .select(ItemResponseRow::as_select())
         .load(conn)?;
+    readable_item_responses(conn, ctx, rows)
+}
+
+/// One force's response to each of these (force, item) pairs, where there is one and the
+/// caller may read it.
+pub fn item_responses_of_pairs(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+) -> AppResult<Vec<ItemResponse>> {
+    let forces: Vec<&String> = pairs.iter().map(|(f, _)| f).collect();
+    let items: Vec<&String> = pairs.iter().map(|(_, i)| i).collect();
+    let rows: Vec<ItemResponseRow> = item_responses::table
+        .filter(item_responses::force_id.eq_any(forces))
+        .filter(item_responses::item_id.eq_any(items))
+        .select(ItemResponseRow::as_select())
+        .load(conn)?;
+    // The statement asks for every force × every item; keep the pairs asked for.
+    let wanted: std::collections::HashSet<&(String, String)> = pairs.iter().collect();
+    let rows = rows
+        .into_iter()
+        .filter(|r| wanted.contains(&(r.force_id.clone(), r.item_id.clone())))
+        .collect();
+    readable_item_responses(conn, ctx, rows)
+}
+
+/// The rows of forces whose work the caller may read at its stage.
+fn readable_item_responses(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    rows: Vec<ItemResponseRow>,
+) -> AppResult<Vec<ItemResponse>> {
     let mut inspection_ids: Vec<String> = rows.iter().map(|r| r.inspection_id.clone()).collect();
     inspection_ids.sort();
     inspection_ids.dedup();

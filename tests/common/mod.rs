@@ -150,19 +150,7 @@ impl TestApp {
 
     /// An instance on a database someone else made (and drops).
     pub async fn on_url(url: &str) -> TestApp {
-        let backend = if url.starts_with("postgres") {
-            "postgres"
-        } else {
-            "sqlite"
-        };
-        TestApp::on(
-            url.to_string(),
-            Cleanup::Nothing,
-            backend,
-            Clock::System,
-            |_| {},
-        )
-        .await
+        TestApp::on_url_with(url, |_| {}).await
     }
 
     /// An instance on a database someone else made, with its configuration adjusted.
