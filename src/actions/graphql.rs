@@ -9,7 +9,7 @@ use super::model::{Action, ActionPatch, ActionStatus, NewAction, NewActionUpdate
 use super::service;
 use crate::app::Ctx;
 use crate::error::IntoGql;
-use crate::graphql::ctx;
+use crate::graphql::{Eager, ctx};
 use crate::inspections::graphql::maybe_undefined;
 use crate::types::Date;
 use crate::write::{Body, Precondition};
@@ -116,8 +116,12 @@ pub struct ActionCountsLoader {
     pub ctx: Ctx,
 }
 
+/// The action counts of one force's responses to one inspection, by item (an item without
+/// actions is absent).
+pub type ItemCounts = std::sync::Arc<HashMap<String, Eager<service::ActionCounts>>>;
+
 impl Loader<(String, String)> for ActionCountsLoader {
-    type Value = std::sync::Arc<HashMap<String, service::ActionCounts>>;
+    type Value = ItemCounts;
     type Error = async_graphql::Error;
 
     async fn load(
@@ -134,7 +138,10 @@ impl Loader<(String, String)> for ActionCountsLoader {
             .map_err(|e| e.to_gql())?;
         Ok(counts
             .into_iter()
-            .map(|(k, v)| (k, std::sync::Arc::new(v)))
+            .map(|(k, v)| {
+                let by_item = v.into_iter().map(|(i, c)| (i, Eager::new(c))).collect();
+                (k, std::sync::Arc::new(by_item))
+            })
             .collect())
     }
 }

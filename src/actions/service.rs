@@ -460,12 +460,8 @@ pub fn counts_for_inspections(
     std::collections::HashMap<(String, String), std::collections::HashMap<String, ActionCounts>>,
 > {
     use crate::db::schema::items;
-    let mut forces: Vec<String> = pairs.iter().map(|(f, _)| f.clone()).collect();
-    forces.sort();
-    forces.dedup();
-    let mut inspections: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
-    inspections.sort();
-    inspections.dedup();
+    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
+    let inspections = crate::db::distinct(pairs.iter().map(|(_, i)| i));
     use diesel::dsl::{case_when, count};
     // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
     let one = || 1_i32.into_sql::<diesel::sql_types::Integer>();

@@ -356,6 +356,17 @@ impl Db {
     }
 }
 
+/// The distinct values of `values`, sorted: the list to bind for `= ANY($1)` when a batch asks
+/// for pairs. Binding one value per pair (a force named 400 times) leads PostgreSQL to estimate
+/// that the list matches hundreds of times more rows than it does, and to pick a plan that
+/// reads every force's rows of the items (14,850 rows read to keep 342, for one dashboard).
+pub fn distinct<'a, T: Ord + ?Sized>(values: impl IntoIterator<Item = &'a T>) -> Vec<&'a T> {
+    let mut out: Vec<&T> = values.into_iter().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// A transaction that will write. On SQLite it begins `IMMEDIATE`, taking the write lock at
 /// once: two deferred transactions that both read and then write would otherwise fail with
 /// "database is locked" instead of waiting their turn.

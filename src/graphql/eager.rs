@@ -10,6 +10,7 @@
 //! type is the wrapped type's: same name, same fields, same schema.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::indexmap::IndexMap;
@@ -30,9 +31,23 @@ pub trait EagerFields {
     const READY: &'static [&'static str];
 }
 
-/// `T`, resolved field by field in place where it can be (see the module's notes).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Eager<T>(pub T);
+/// `T`, resolved field by field in place where it can be (see the module's notes). Held in an
+/// `Arc`: loaders hand each waiting resolver a clone of what they loaded, and a clone of an
+/// `Arc` is a counter, where a clone of an item response is a copy of every string in it.
+#[derive(Debug)]
+pub struct Eager<T>(pub Arc<T>);
+
+impl<T> Eager<T> {
+    pub fn new(value: T) -> Eager<T> {
+        Eager(Arc::new(value))
+    }
+}
+
+impl<T> Clone for Eager<T> {
+    fn clone(&self) -> Self {
+        Eager(Arc::clone(&self.0))
+    }
+}
 
 impl<T: OutputType + ContainerType + EagerFields> OutputType for Eager<T> {
     fn type_name() -> Cow<'static, str> {
@@ -56,7 +71,7 @@ impl<T: OutputType + ContainerType + EagerFields> OutputType for Eager<T> {
         ctx: &ContextSelectionSet<'_>,
         _field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        resolve(ctx, &self.0).await
+        resolve(ctx, &*self.0).await
     }
 }
 
@@ -108,43 +123,62 @@ pub async fn resolve<'a, T: OutputType + ContainerType + EagerFields>(
     if fields_of(ctx, &ctx.item.node, &T::type_name(), &mut fields).is_none() {
         return async_graphql::resolver_utils::resolve_container(ctx, root).await;
     }
-    let mut slots: Vec<Option<ServerResult<(Name, Value)>>> = Vec::with_capacity(fields.len());
-    let mut waiting = Vec::new();
-    for field in fields {
-        let key = field.node.response_key().node.clone();
-        let name = field.node.name.node.as_str();
-        if name == "__typename" {
-            let typename = root.introspection_type_name().into_owned();
-            slots.push(Some(Ok((key, Value::String(typename)))));
-            continue;
+    resolve_fields(ctx, root, &fields).await
+}
+
+/// Resolves `fields` (the selection set of `ctx`, flattened by [`fields_of`]) on `root`.
+async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
+    ctx: &ContextSelectionSet<'a>,
+    root: &'a T,
+    fields: &[&'a Positioned<Field>],
+) -> ServerResult<Value> {
+    let mut out = IndexMap::with_capacity(fields.len());
+    // The fields that answer at once go straight into the object, in order, until one waits.
+    let mut first_waiting = fields.len();
+    for (i, &field) in fields.iter().enumerate() {
+        match at_once(ctx, root, field) {
+            Some(Ok((key, value))) => insert(&mut out, key, value),
+            Some(Err(e)) => ctx.add_error(e),
+            None => {
+                first_waiting = i;
+                break;
+            }
         }
-        if field.node.directives.is_empty() && T::READY.contains(&name) {
-            let ctx_field = ctx.with_field(field);
-            if let Some(done) = root.resolve_field(&ctx_field).now_or_never() {
-                slots.push(Some(done.map(|v| (key, v.unwrap_or_default()))));
+    }
+    // From the first that waits on, every field gets a slot, so the keys stay in order.
+    let rest = &fields[first_waiting..];
+    if !rest.is_empty() {
+        let mut slots: Vec<Option<ServerResult<(Name, Value)>>> = Vec::with_capacity(rest.len());
+        let mut waiting = Vec::new();
+        for (i, &field) in rest.iter().enumerate() {
+            // (The first was tried above.)
+            if i > 0
+                && let Some(done) = at_once(ctx, root, field)
+            {
+                slots.push(Some(done));
                 continue;
             }
+            let ctx = ctx.clone();
+            let slot = slots.len();
+            slots.push(None);
+            waiting.push(
+                async move {
+                    let key = field.node.response_key().node.clone();
+                    let ctx_field = ctx.with_field(field);
+                    let value = root.resolve_field(&ctx_field).await;
+                    (slot, value.map(|v| (key, v.unwrap_or_default())))
+                }
+                .boxed(),
+            );
         }
-        let ctx = ctx.clone();
-        let slot = slots.len();
-        slots.push(None);
-        waiting.push(
-            async move {
-                let ctx_field = ctx.with_field(field);
-                let value = root.resolve_field(&ctx_field).await;
-                (slot, value.map(|v| (key, v.unwrap_or_default())))
+        for (slot, value) in futures_util::future::join_all(waiting).await {
+            slots[slot] = Some(value);
+        }
+        for slot in slots.into_iter().flatten() {
+            match slot {
+                Ok((key, value)) => insert(&mut out, key, value),
+                Err(e) => ctx.add_error(e),
             }
-            .boxed(),
-        );
-    }
-    for (slot, value) in futures_util::future::join_all(waiting).await {
-        slots[slot] = Some(value);
-    }
-    let mut out = IndexMap::with_capacity(slots.len());
-    for slot in slots.into_iter().flatten() {
-        match slot {
-            Ok((key, value)) => insert(&mut out, key, value),
-            Err(e) => ctx.add_error(e),
         }
     }
     Ok(if out.is_empty() {
@@ -154,16 +188,48 @@ pub async fn resolve<'a, T: OutputType + ContainerType + EagerFields>(
     })
 }
 
+/// A field's key and value if it answers without waiting: `__typename`, or a ready field
+/// (one of [`EagerFields::READY`], without directives) whose resolver is done when first
+/// polled; `None` for a field that must be awaited.
+fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
+    ctx: &ContextSelectionSet<'a>,
+    root: &'a T,
+    field: &'a Positioned<Field>,
+) -> Option<ServerResult<(Name, Value)>> {
+    let name = field.node.name.node.as_str();
+    if name == "__typename" {
+        let typename = root.introspection_type_name().into_owned();
+        let key = field.node.response_key().node.clone();
+        return Some(Ok((key, Value::String(typename))));
+    }
+    if !field.node.directives.is_empty() || !T::READY.contains(&name) {
+        return None;
+    }
+    let ctx_field = ctx.with_field(field);
+    let done = root.resolve_field(&ctx_field).now_or_never()?;
+    let key = field.node.response_key().node.clone();
+    Some(done.map(|v| (key, v.unwrap_or_default())))
+}
+
 /// Adds a field's value; a key selected twice (`a { x } a { y }`) has its objects merged, as
 /// the general path does.
 fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (target.get_mut(&key), value) {
-        (Some(Value::Object(into)), Value::Object(from)) => {
+    use async_graphql::indexmap::map::Entry;
+    // One lookup (a hash of the key) for the usual case, a key not yet there.
+    let into = match target.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            return;
+        }
+        Entry::Occupied(slot) => slot.into_mut(),
+    };
+    match (into, value) {
+        (Value::Object(into), Value::Object(from)) => {
             for (k, v) in from {
                 insert(into, k, v);
             }
         }
-        (Some(Value::List(into)), Value::List(from)) => {
+        (Value::List(into), Value::List(from)) => {
             for (i, v) in from.into_iter().enumerate() {
                 if let (Some(Value::Object(into)), Value::Object(from)) = (into.get_mut(i), v) {
                     for (k, v) in from {
@@ -172,10 +238,7 @@ fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
                 }
             }
         }
-        (Some(_), _) => {}
-        (None, value) => {
-            target.insert(key, value);
-        }
+        _ => {}
     }
 }
 
@@ -193,6 +256,15 @@ type Generic<T> = Connection<String, Eager<T>>;
 impl<T> EagerConnection<T> {
     pub fn new(page: Page<T>) -> EagerConnection<T> {
         EagerConnection {
+            nodes: page.items.into_iter().map(Eager::new).collect(),
+            cursors: page.cursors,
+            next_cursor: page.next_cursor,
+        }
+    }
+
+    /// A page of nodes a loader shares with others.
+    pub fn shared(page: Page<Arc<T>>) -> EagerConnection<T> {
+        EagerConnection {
             nodes: page.items.into_iter().map(Eager).collect(),
             cursors: page.cursors,
             next_cursor: page.next_cursor,
@@ -200,7 +272,7 @@ impl<T> EagerConnection<T> {
     }
 }
 
-impl<T: OutputType + ContainerType + EagerFields + Clone> OutputType for EagerConnection<T> {
+impl<T: OutputType + ContainerType + EagerFields> OutputType for EagerConnection<T> {
     fn type_name() -> Cow<'static, str> {
         <Generic<T> as OutputType>::type_name()
     }
@@ -226,7 +298,7 @@ impl<T: OutputType + ContainerType + EagerFields + Clone> OutputType for EagerCo
     }
 }
 
-impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
+impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
     /// The connection's value, or `None` where the selection asks for something this does
     /// not build (the general path then answers).
     async fn in_place(&self, ctx: &ContextSelectionSet<'_>) -> Option<ServerResult<Value>> {
@@ -245,7 +317,7 @@ impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
             let value = match field.node.name.node.as_str() {
                 "__typename" => Value::String(name.to_string()),
                 "pageInfo" => self.page_info(&set)?,
-                "nodes" => match self.nodes_at(&set, |i| set.with_index(i)).await? {
+                "nodes" => match self.nodes_at(|i| set.with_index(i)).await? {
                     Ok(nodes) => Value::List(nodes),
                     Err(e) => return Some(Err(e)),
                 },
@@ -266,7 +338,7 @@ impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
                                 .iter()
                                 .map(|c| c.with_selection_set(&f.node.selection_set))
                                 .collect();
-                            match self.nodes_at(&set, |i| sets[i].clone()).await? {
+                            match self.nodes_at(|i| sets[i].clone()).await? {
                                 Ok(values) => nodes.push(values.into_iter()),
                                 Err(e) => return Some(Err(e)),
                             }
@@ -315,26 +387,31 @@ impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
         Some(Value::Object(out))
     }
 
-    /// Resolves every node against the selection set `at(i)` gives for node `i`. Where all
-    /// the fields selected are ready, each node is resolved where it stands; a node that still
-    /// waits (a loader not yet answered) is resolved again, with the others that wait, together.
+    /// Resolves every node against the selection set `at(i)` gives for node `i` (the same
+    /// selection for every node, at its own path). Where all the fields selected are ready,
+    /// each node is resolved where it stands; a node that still waits (a loader not yet
+    /// answered) is resolved again, with the others that wait, together.
     async fn nodes_at<'c>(
         &'c self,
-        set: &ContextSelectionSet<'c>,
         at: impl Fn(usize) -> ContextSelectionSet<'c>,
     ) -> Option<ServerResult<Vec<Value>>> {
+        let sets: Vec<ContextSelectionSet<'c>> = (0..self.nodes.len()).map(at).collect();
+        let Some(first) = sets.first() else {
+            return Some(Ok(Vec::new()));
+        };
+        // Every node answers the same selection set: its fields are flattened once, here.
         let mut fields = Vec::new();
-        fields_of(set, &set.item.node, &T::type_name(), &mut fields)?;
+        fields_of(first, &first.item.node, &T::type_name(), &mut fields)?;
+        let fields = &fields;
         let ready = fields.iter().all(|f| {
             f.node.directives.is_empty()
                 && (f.node.name.node == "__typename"
                     || T::READY.contains(&f.node.name.node.as_str()))
         });
-        let sets: Vec<ContextSelectionSet<'c>> = (0..self.nodes.len()).map(at).collect();
         let mut values: Vec<Option<Value>> = vec![None; self.nodes.len()];
         let mut waiting = Vec::new();
         for (i, node) in self.nodes.iter().enumerate() {
-            if ready && let Some(done) = resolve(&sets[i], &node.0).now_or_never() {
+            if ready && let Some(done) = resolve_fields(&sets[i], &*node.0, fields).now_or_never() {
                 match done {
                     Ok(v) => values[i] = Some(v),
                     Err(e) => return Some(Err(e)),
@@ -344,7 +421,9 @@ impl<T: OutputType + ContainerType + EagerFields + Clone> EagerConnection<T> {
             waiting.push(i);
         }
         let later = futures_util::future::join_all(
-            waiting.iter().map(|&i| resolve(&sets[i], &self.nodes[i].0)),
+            waiting
+                .iter()
+                .map(|&i| resolve_fields(&sets[i], &*self.nodes[i].0, fields)),
         )
         .await;
         for (i, v) in waiting.into_iter().zip(later) {

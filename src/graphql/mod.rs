@@ -137,9 +137,20 @@ pub struct Loaders {
     /// children find them at once (see `Item.responses`); never cached in a mutation, whose
     /// later fields must see its earlier writes.
     pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader, HashMapCache>,
-    pub item_response_of_force: DataLoader<crate::responses::graphql::ItemResponseOfForce>,
+    pub item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
+    /// The action counts a list loaded ahead for its children, by force and inspection, so
+    /// that each child finds its own by a lookup rather than a round through the loader (a
+    /// key cloned, a lock, a map built per child); `None` in a mutation, as the loader's cache.
+    counts_ahead: Option<std::sync::Mutex<CountsAhead>>,
+    /// The counts of an item without actions.
+    pub no_actions: Eager<crate::actions::service::ActionCounts>,
 }
+
+type CountsAhead = std::collections::HashMap<
+    String,
+    std::collections::HashMap<String, crate::actions::graphql::ItemCounts>,
+>;
 
 impl Loaders {
     /// Loaders for one operation; `cache` for a query, not for a mutation.
@@ -171,15 +182,47 @@ impl Loaders {
                 NoCache,
             ),
             action_counts,
-            item_response_of_force: batched(
-                crate::responses::graphql::ItemResponseOfForce { ctx: ctx.clone() },
+            item_responses_of_force: batched(
+                crate::responses::graphql::ItemResponsesOfForce { ctx: ctx.clone() },
                 NoCache,
             ),
             force_figures: batched(
                 crate::compliance::figures::ForceFiguresLoader { ctx: ctx.clone() },
                 NoCache,
             ),
+            counts_ahead: cache.then(Default::default),
+            no_actions: Eager::new(Default::default()),
         }
+    }
+
+    /// Keeps counts loaded ahead (nothing in a mutation).
+    pub fn keep_counts(
+        &self,
+        loaded: impl IntoIterator<Item = ((String, String), crate::actions::graphql::ItemCounts)>,
+    ) {
+        let Some(kept) = &self.counts_ahead else {
+            return;
+        };
+        let mut kept = kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for ((force, inspection), counts) in loaded {
+            kept.entry(force).or_default().insert(inspection, counts);
+        }
+    }
+
+    /// Counts loaded ahead for a force's responses to an inspection, if they were.
+    pub fn counts_kept(
+        &self,
+        force: &str,
+        inspection: &str,
+    ) -> Option<crate::actions::graphql::ItemCounts> {
+        let kept = self
+            .counts_ahead
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.get(force)?.get(inspection).cloned()
     }
 }
 

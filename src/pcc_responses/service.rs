@@ -349,8 +349,8 @@ pub fn for_pairs(
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<PccResponse>> {
-    let forces: Vec<String> = pairs.iter().map(|(f, _)| f.clone()).collect();
-    let inspection_ids: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
+    let inspection_ids = crate::db::distinct(pairs.iter().map(|(_, i)| i));
     let rows = pcc_responses::table
         .filter(pcc_responses::force_id.eq_any(&forces))
         .filter(pcc_responses::inspection_id.eq_any(&inspection_ids))

@@ -2,6 +2,7 @@
 //! the response mutations.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::Loader;
@@ -40,8 +41,8 @@ impl Loader<(String, String)> for ForceResponses {
         self.ctx
             .db
             .run(move |conn| {
-                let forces: Vec<String> = keys.iter().map(|(f, _)| f.clone()).collect();
-                let inspections: Vec<String> = keys.iter().map(|(_, i)| i.clone()).collect();
+                let forces = crate::db::distinct(keys.iter().map(|(f, _)| f));
+                let inspections = crate::db::distinct(keys.iter().map(|(_, i)| i));
                 let rows = force_responses::table
                     .filter(force_responses::force_id.eq_any(&forces))
                     .filter(force_responses::inspection_id.eq_any(&inspections))
@@ -77,10 +78,10 @@ pub struct ItemResponses {
 }
 
 impl Loader<String> for ItemResponses {
-    type Value = Vec<ItemResponse>;
+    type Value = Vec<Arc<ItemResponse>>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<ItemResponse>>> {
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>> {
         let keys = keys.to_vec();
         let c = self.ctx.clone();
         let all = self
@@ -89,39 +90,44 @@ impl Loader<String> for ItemResponses {
             .run(move |conn| service::item_responses_for_items(conn, &c, &keys))
             .await
             .map_err(|e| e.to_gql())?;
-        let mut out: HashMap<String, Vec<ItemResponse>> = HashMap::new();
+        let mut out: HashMap<String, Self::Value> = HashMap::new();
         for r in all {
-            out.entry(r.item_id.clone()).or_default().push(r);
+            out.entry(r.item_id.clone()).or_default().push(Arc::new(r));
         }
         Ok(out)
     }
 }
 
-/// One force's response to each of many items, keeping those the caller may read.
-pub struct ItemResponseOfForce {
+/// A force's responses to an inspection's items, by item, keeping those the caller may read:
+/// keyed by (force, inspection), so that a dashboard of 20 inspections asks PostgreSQL for 20
+/// ranges of one index rather than probing it for each of 400 items.
+pub struct ItemResponsesOfForce {
     pub ctx: Ctx,
 }
 
-impl Loader<(String, String)> for ItemResponseOfForce {
-    type Value = ItemResponse;
+impl Loader<(String, String)> for ItemResponsesOfForce {
+    type Value = Arc<HashMap<String, Arc<ItemResponse>>>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[(String, String)],
-    ) -> Result<HashMap<(String, String), ItemResponse>> {
+    ) -> Result<HashMap<(String, String), Self::Value>> {
         let keys = keys.to_vec();
         let c = self.ctx.clone();
         let found = self
             .ctx
             .db
-            .run(move |conn| service::item_responses_of_pairs(conn, &c, &keys))
+            .run(move |conn| service::item_responses_of_forces(conn, &c, &keys))
             .await
             .map_err(|e| e.to_gql())?;
-        Ok(found
-            .into_iter()
-            .map(|r| ((r.force_id.clone(), r.item_id.clone()), r))
-            .collect())
+        let mut out: HashMap<(String, String), HashMap<String, Arc<ItemResponse>>> = HashMap::new();
+        for r in found {
+            out.entry((r.force_id.clone(), r.inspection_id.clone()))
+                .or_default()
+                .insert(r.item_id.clone(), Arc::new(r));
+        }
+        Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
     }
 }
 
@@ -154,9 +160,10 @@ impl Item {
     ) -> Result<Option<Eager<ItemResponse>>> {
         let loaders = gql.data::<std::sync::Arc<Loaders>>()?;
         let response = loaders
-            .item_response_of_force
-            .load_one((force_id, self.id.clone()))
-            .await?;
+            .item_responses_of_force
+            .load_one((force_id, self.inspection_id.clone()))
+            .await?
+            .and_then(|by_item| by_item.get(&self.id).cloned());
         if let Some(r) = &response {
             load_counts_ahead(gql, &gql.look_ahead(), std::slice::from_ref(r)).await?;
         }
@@ -188,7 +195,7 @@ impl Item {
         let ahead = gql.look_ahead();
         load_counts_ahead(gql, &ahead.field("edges").field("node"), &page.items).await?;
         load_counts_ahead(gql, &ahead.field("nodes"), &page.items).await?;
-        Ok(EagerConnection::new(page))
+        Ok(EagerConnection::shared(page))
     }
 }
 
@@ -223,16 +230,19 @@ impl ItemResponse {
         &self,
         gql: &Context<'_>,
     ) -> Result<Eager<crate::actions::service::ActionCounts>> {
-        let counts = gql
-            .data::<std::sync::Arc<Loaders>>()?
-            .action_counts
-            .load_one((self.force_id.clone(), self.inspection_id.clone()))
-            .await?;
-        Ok(Eager(
-            counts
-                .and_then(|by_item| by_item.get(&self.item_id).cloned())
-                .unwrap_or_default(),
-        ))
+        let loaders = gql.data::<Arc<Loaders>>()?;
+        let counts = match loaders.counts_kept(&self.force_id, &self.inspection_id) {
+            Some(kept) => Some(kept),
+            None => {
+                loaders
+                    .action_counts
+                    .load_one((self.force_id.clone(), self.inspection_id.clone()))
+                    .await?
+            }
+        };
+        Ok(counts
+            .and_then(|by_item| by_item.get(&self.item_id).cloned())
+            .unwrap_or_else(|| loaders.no_actions.clone()))
     }
 }
 
@@ -242,7 +252,7 @@ impl ItemResponse {
 async fn load_counts_ahead(
     gql: &Context<'_>,
     selection: &async_graphql::Lookahead<'_>,
-    responses: &[ItemResponse],
+    responses: &[Arc<ItemResponse>],
 ) -> Result<()> {
     if responses.is_empty() || !selection.field("actionCounts").exists() {
         return Ok(());
@@ -253,10 +263,8 @@ async fn load_counts_ahead(
         .collect();
     keys.sort();
     keys.dedup();
-    gql.data::<std::sync::Arc<Loaders>>()?
-        .action_counts
-        .load_many(keys)
-        .await?;
+    let loaders = gql.data::<Arc<Loaders>>()?;
+    loaders.keep_counts(loaders.action_counts.load_many(keys).await?);
     Ok(())
 }
 

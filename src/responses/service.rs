@@ -499,25 +499,28 @@ pub fn item_responses_for_items(
     readable_item_responses(conn, ctx, rows)
 }
 
-/// One force's response to each of these (force, item) pairs, where there is one and the
-/// caller may read it.
-pub fn item_responses_of_pairs(
+/// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
+/// where the caller may read them.
+pub fn item_responses_of_forces(
     conn: &mut DbConn,
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<ItemResponse>> {
-    let forces: Vec<&String> = pairs.iter().map(|(f, _)| f).collect();
-    let items: Vec<&String> = pairs.iter().map(|(_, i)| i).collect();
+    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
+    let inspections = crate::db::distinct(pairs.iter().map(|(_, i)| i));
     let rows: Vec<ItemResponseRow> = item_responses::table
         .filter(item_responses::force_id.eq_any(forces))
-        .filter(item_responses::item_id.eq_any(items))
+        .filter(item_responses::inspection_id.eq_any(inspections))
         .select(ItemResponseRow::as_select())
         .load(conn)?;
-    // The statement asks for every force × every item; keep the pairs asked for.
-    let wanted: std::collections::HashSet<&(String, String)> = pairs.iter().collect();
+    // The statement asks for every force × every inspection; keep the pairs asked for.
+    let wanted: std::collections::HashSet<(&str, &str)> = pairs
+        .iter()
+        .map(|(f, i)| (f.as_str(), i.as_str()))
+        .collect();
     let rows = rows
         .into_iter()
-        .filter(|r| wanted.contains(&(r.force_id.clone(), r.item_id.clone())))
+        .filter(|r| wanted.contains(&(r.force_id.as_str(), r.inspection_id.as_str())))
         .collect();
     readable_item_responses(conn, ctx, rows)
 }
