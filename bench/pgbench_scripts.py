@@ -26,33 +26,64 @@ INSPECTION_COLUMNS = ('"inspections"."id", "inspections"."title", "inspections".
     '"inspections"."all_forces", "inspections"."section55_deadline", "inspections"."deadline_explicit", '
     '"inspections"."version", "inspections"."created_at", "inspections"."updated_at"')
 
-page = f'''SELECT {INSPECTION_COLUMNS} FROM "inspections" WHERE (("inspections"."published_on" <= '{today}') AND (("inspections"."all_forces" = true) OR ("inspections"."id" = ANY(SELECT "inspection_forces"."inspection_id" FROM "inspection_forces" WHERE ("inspection_forces"."force_id" = '{force}'))))) ORDER BY "inspections"."published_on" DESC, "inspections"."id" DESC LIMIT 21'''
-ids = psql(page.replace(INSPECTION_COLUMNS, '"inspections"."id"'))[:20]
+# Each statement as the service sends it, its bind parameters written as pgbench variables.
+V = {"today": today, "force": force, "national": national, "one": "1", "yes": "true",
+     "submitted": "submitted", "closed": "{done,cancelled}", "page_limit": "21"}
+page = ('SELECT {cols} FROM "inspections" WHERE (("inspections"."published_on" <= :today) AND '
+        '(("inspections"."all_forces" = :yes) OR ("inspections"."id" = ANY(SELECT "inspection_forces"."inspection_id" '
+        'FROM "inspection_forces" WHERE ("inspection_forces"."force_id" = :force))))) '
+        'ORDER BY "inspections"."published_on" DESC, "inspections"."id" DESC LIMIT :page_limit')
+
+
+def literal(sql):
+    """The statement with its values written in (pgbench then plans it once, when prepared)."""
+    for name in sorted(V, key=len, reverse=True):
+        value = V[name]
+        lit = value if name in ("one", "yes", "page_limit") else "'" + value.replace("'", "''") + "'"
+        sql = sql.replace(":" + name, lit)
+    return sql
+
+
+ids = psql(literal(page.format(cols='"inspections"."id"')))[:20]
+V["page_ids"] = "{" + ",".join(ids) + "}"
 w1 = [
-    f'''SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = '{force}') LIMIT 1;''',
-    f'''SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = '{force}') LIMIT 1;''',
-    page + ";",
-    f'''SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY({arr(ids)})) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";''',
-    f'''SELECT "force_responses"."inspection_id", "force_responses"."status" FROM "force_responses" WHERE (("force_responses"."force_id" = '{force}') AND ("force_responses"."inspection_id" = ANY({arr(ids)})));''',
-    f'''SELECT "pcc_responses"."inspection_id", "pcc_responses"."status", "pcc_responses"."first_published_at" FROM "pcc_responses" WHERE (("pcc_responses"."force_id" = '{force}') AND ("pcc_responses"."inspection_id" = ANY({arr(ids)})));''',
+    'SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = :force) LIMIT :one;',
+    'SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = :force) LIMIT :one;',
+    page.format(cols=INSPECTION_COLUMNS) + ";",
+    'SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY(:page_ids)) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";',
+    'SELECT "force_responses"."inspection_id", "force_responses"."status" FROM "force_responses" WHERE (("force_responses"."force_id" = :force) AND ("force_responses"."inspection_id" = ANY(:page_ids)));',
+    'SELECT "pcc_responses"."inspection_id", "pcc_responses"."status", "pcc_responses"."first_published_at" FROM "pcc_responses" WHERE (("pcc_responses"."force_id" = :force) AND ("pcc_responses"."inspection_id" = ANY(:page_ids)));',
 ]
 
-items = psql(f"SELECT id FROM items WHERE inspection_id = '{national}'")
+V["items"] = "{" + ",".join(psql(f"SELECT id FROM items WHERE inspection_id = '{national}'")) + "}"
+V["national_ids"] = "{" + national + "}"
+statuses = ("planned", "in_progress", "blocked", "pending_sign_off", "done", "cancelled")
+for s in statuses:
+    V["st_" + s] = s
 counts = ", ".join(
-    [f'''count(CASE WHEN (("actions"."status" = '{s}')) THEN (1) END)''' for s in
-     ("planned", "in_progress", "blocked", "pending_sign_off", "done", "cancelled")]
-    + [f'''count(CASE WHEN ((("actions"."status" != ALL('{{done,cancelled}}')) AND ("actions"."due_on" < '{today}'))) THEN (1) END)'''])
+    [f'count(CASE WHEN (("actions"."status" = :st_{s})) THEN (:one) END)' for s in statuses]
+    + ['count(CASE WHEN ((("actions"."due_on" < :today) AND ("actions"."status" != ALL(:closed)))) THEN (:one) END)'])
 # The forces whose responses an analyst sees: those that submitted their response.
-forces = psql(f"SELECT DISTINCT force_id FROM force_responses WHERE inspection_id = '{national}' AND status = 'submitted'")
+V["submitters"] = "{" + ",".join(psql(
+    f"SELECT DISTINCT force_id FROM force_responses WHERE inspection_id = '{national}' AND status = 'submitted' ORDER BY 1")) + "}"
 w3 = [
-    f'''SELECT {INSPECTION_COLUMNS} FROM "inspections" WHERE ("inspections"."id" = '{national}') LIMIT 1;''',
-    f'''SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY('{{{national}}}')) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";''',
-    f'''SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number", "items"."text", "items"."to_chief_constables", "items"."to_policing_bodies", "items"."addressee_forces", "items"."other_bodies", "items"."due_on", "items"."version", "items"."created_at", "items"."updated_at" FROM "items" WHERE ("items"."inspection_id" = ANY('{{{national}}}'));''',
-    f'''SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."response", "item_responses"."hmicfrs_status", "item_responses"."version", "item_responses"."created_at", "item_responses"."updated_at" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY({arr(items)})) ORDER BY "item_responses"."item_id", "item_responses"."force_id";''',
-    f'''SELECT "force_responses"."force_id", "force_responses"."inspection_id" FROM "force_responses" WHERE (("force_responses"."inspection_id" = ANY('{{{national}}}')) AND ("force_responses"."status" = 'submitted'));''',
-    f'''SELECT "actions"."force_id", "items"."inspection_id", "actions"."item_id", {counts} FROM ("actions" INNER JOIN "items" ON ("items"."id" = "actions"."item_id")) WHERE (("actions"."force_id" = ANY({arr(forces)})) AND ("items"."inspection_id" = ANY('{{{national}}}'))) GROUP BY "actions"."force_id", "items"."inspection_id", "actions"."item_id";''',
+    f'SELECT {INSPECTION_COLUMNS} FROM "inspections" WHERE ("inspections"."id" = :national) LIMIT :one;',
+    'SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY(:national_ids)) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";',
+    'SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number", "items"."text", "items"."to_chief_constables", "items"."to_policing_bodies", "items"."addressee_forces", "items"."other_bodies", "items"."due_on", "items"."version", "items"."created_at", "items"."updated_at" FROM "items" WHERE ("items"."inspection_id" = ANY(:national_ids));',
+    'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."response", "item_responses"."hmicfrs_status", "item_responses"."version", "item_responses"."created_at", "item_responses"."updated_at" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
+    'SELECT "force_responses"."force_id", "force_responses"."inspection_id" FROM "force_responses" WHERE (("force_responses"."inspection_id" = ANY(:national_ids)) AND ("force_responses"."status" = :submitted));',
+    f'SELECT "actions"."force_id", "items"."inspection_id", "actions"."item_id", {counts} FROM ("actions" INNER JOIN "items" ON ("items"."id" = "actions"."item_id")) WHERE (("actions"."force_id" = ANY(:submitters)) AND ("items"."inspection_id" = ANY(:national_ids))) GROUP BY "actions"."force_id", "items"."inspection_id", "actions"."item_id";',
 ]
 
+# Two scripts each: NAME.sql with the values written in (prepared once and planned once, as a
+# client that never binds would run it) and NAME-bound.sql with the values bound as parameters
+# (NAME.vars holds them, for pgbench's -D): prepared once and planned at each execution with its
+# values, as PostgreSQL plans the service's statements.
 for name, statements in (("w1", w1), ("w3", w3)):
     with open(f"{out}/{name}.sql", "w") as f:
+        f.write("\n".join(literal(st) for st in statements) + "\n")
+    with open(f"{out}/{name}-bound.sql", "w") as f:
         f.write("\n".join(statements) + "\n")
+    used = sorted({v for st in statements for v in V if ":" + v in st})
+    with open(f"{out}/{name}.vars", "w") as f:
+        f.write("\n".join(f"{v}={V[v]}" for v in used) + "\n")

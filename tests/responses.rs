@@ -852,3 +852,88 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    each_items_response_of_a_force_is_its_own_across_inspections_and_forces,
+    |app| async move {
+        // A force's responses are loaded per (force, inspection) and handed out by item: two
+        // inspections, two items in one of them, two forces, asked together in one query.
+        let first = app.fixture().await;
+        let second = app.fixture().await;
+        let third_item = app
+            .create_item(&first.inspection, json!({"number": 3}))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for (force, item, text) in [
+            ("norfolk", &first.rec, "Norfolk on the first"),
+            ("norfolk", &third_item, "Norfolk on the third"),
+            ("norfolk", &second.rec, "Norfolk on the second inspection"),
+            ("suffolk", &first.rec, "Suffolk on the first"),
+        ] {
+            let res = app
+                .put(&item_response_path(force, item))
+                .token(&app.editor(force))
+                .json(json!({"acceptance": "accepted", "response": text}))
+                .send()
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text());
+        }
+        let both = app.token("viewer-both", &[Role::ForceViewer], &["norfolk", "suffolk"]);
+        let q = r#"query($a: ID!, $b: ID!) {
+            a: inspection(id: $a) { ...answers }
+            b: inspection(id: $b) { ...answers } }
+          fragment answers on Inspection { items { edges { node { id
+            n: response(forceId: "norfolk") { forceId itemId response actionCounts { total } }
+            s: response(forceId: "suffolk") { forceId itemId response } } } } }"#;
+        let res = app
+            .gql(
+                Some(&both),
+                q,
+                json!({"a": first.inspection, "b": second.inspection}),
+            )
+            .await;
+        assert!(res["errors"].is_null(), "{res}");
+        let mut seen = Vec::new();
+        for key in ["a", "b"] {
+            for edge in res["data"][key]["items"]["edges"].as_array().unwrap() {
+                let node = &edge["node"];
+                for (alias, force) in [("n", "norfolk"), ("s", "suffolk")] {
+                    let answer = &node[alias];
+                    if answer.is_null() {
+                        continue;
+                    }
+                    assert_eq!(answer["itemId"], node["id"], "{res}");
+                    assert_eq!(answer["forceId"], force, "{res}");
+                    seen.push(answer["response"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            vec![
+                "Norfolk on the first",
+                "Norfolk on the second inspection",
+                "Norfolk on the third",
+                "Suffolk on the first",
+            ]
+        );
+        // A force's reader sees only its own force's responses.
+        let res = app
+            .gql(
+                Some(&app.viewer("suffolk")),
+                q,
+                json!({"a": first.inspection, "b": second.inspection}),
+            )
+            .await;
+        let answers: Vec<&serde_json::Value> = res["data"]["a"]["items"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"]["n"])
+            .collect();
+        assert!(answers.iter().all(|a| a.is_null()), "{res}");
+    }
+);
