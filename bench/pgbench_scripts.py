@@ -48,7 +48,6 @@ ids = psql(literal(page.format(cols='"inspections"."id"')))[:20]
 V["page_ids"] = "{" + ",".join(ids) + "}"
 w1 = [
     'SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = :force) LIMIT :one;',
-    'SELECT "forces"."kind" FROM "forces" WHERE ("forces"."id" = :force) LIMIT :one;',
     page.format(cols=INSPECTION_COLUMNS) + ";",
     'SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY(:page_ids)) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";',
     'SELECT "force_responses"."inspection_id", "force_responses"."status" FROM "force_responses" WHERE (("force_responses"."force_id" = :force) AND ("force_responses"."inspection_id" = ANY(:page_ids)));',

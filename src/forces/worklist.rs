@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::db::schema::{force_responses, pcc_responses};
 use crate::error::{AppError, AppResult};
 use crate::inspections::model::{Inspection, InspectionFilter};
-use crate::inspections::service::{Cursor, force_kind_is_territorial, page};
+use crate::inspections::service::{Cursor, force_kind_is_territorial, page_of_known_force};
 use crate::pcc_responses::model::PccStatus;
 use crate::responses::model::ResponseStatus;
 use crate::section55::rules::{Section55Status, status};
@@ -131,9 +131,9 @@ pub async fn list(
     let c = ctx.clone();
     ctx.db
         .run_read(move |conn| {
-            force_kind_is_territorial(conn, &force)?
+            let territorial = force_kind_is_territorial(conn, &force)?
                 .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
-            let p = page(conn, &c, &filter, limit, after)?;
+            let p = page_of_known_force(conn, &c, &filter, territorial, limit, after)?;
             let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
             let s = statuses(conn, &force, &ids)?;
             let items = entries(&c, &force, p.items, &s)?;

@@ -116,6 +116,24 @@ pub fn page(
     limit: i64,
     after: Option<Cursor>,
 ) -> AppResult<Page<Inspection>> {
+    let territorial = match &filter.force {
+        Some(force) => force_kind_is_territorial(conn, force)?
+            .ok_or_else(|| AppError::invalid("force", format!("no force {force:?}")))?,
+        None => false,
+    };
+    page_of_known_force(conn, c, filter, territorial, limit, after)
+}
+
+/// [`page`] where the caller has already looked up the filter's force (a worklist checks it
+/// exists first): `territorial` says whether it is, and is ignored without a force.
+pub fn page_of_known_force(
+    conn: &mut DbConn,
+    c: &Ctx,
+    filter: &InspectionFilter,
+    territorial: bool,
+    limit: i64,
+    after: Option<Cursor>,
+) -> AppResult<Page<Inspection>> {
     if let (Some(from), Some(to)) = (filter.published_from, filter.published_to)
         && from > to
     {
@@ -131,8 +149,6 @@ pub fn page(
         query = query.filter(inspections::published_on.le(c.policy.today.0));
     }
     if let Some(force) = &filter.force {
-        let territorial = force_kind_is_territorial(conn, force)?
-            .ok_or_else(|| AppError::invalid("force", format!("no force {force:?}")))?;
         let named = inspection_forces::table
             .filter(inspection_forces::force_id.eq(force.clone()))
             .select(inspection_forces::inspection_id);
