@@ -304,6 +304,34 @@ mod tests {
         Principal::new("t", roles, forces)
     }
 
+    /// Readers skip the stage lookup for forces whose drafts the caller reads
+    /// (`readable_item_responses`): that holds only if reading a draft implies reading every
+    /// later stage, for every role, member or not.
+    #[test]
+    fn work_readable_as_a_draft_is_readable_at_every_stage() {
+        let stages = [Stage::Draft, Stage::Submitted, Stage::Published];
+        for public_read in [true, false] {
+            let c = Context {
+                public_read,
+                ..ctx()
+            };
+            let mut callers = vec![Principal::anonymous()];
+            for &role in Role::ALL {
+                callers.push(p(&[role], &["norfolk"]));
+                callers.push(p(&[role], &[]));
+            }
+            for caller in &callers {
+                for force in ["norfolk", "suffolk"] {
+                    if can_read_force_work(caller, &c, force, Stage::Draft) {
+                        for stage in stages {
+                            assert!(can_read_force_work(caller, &c, force, stage));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn embargoed_inspections_are_for_the_inspectorate_and_admin() {
         let ahead = Date::parse("2025-06-02").unwrap();
