@@ -460,8 +460,7 @@ pub fn counts_for_inspections(
     std::collections::HashMap<(String, String), std::collections::HashMap<String, ActionCounts>>,
 > {
     use crate::db::schema::items;
-    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
-    let inspections = crate::db::distinct(pairs.iter().map(|(_, i)| i));
+    let batch = crate::db::PairBatch::new(pairs);
     use diesel::dsl::{case_when, count};
     // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
     let one = || 1_i32.into_sql::<diesel::sql_types::Integer>();
@@ -470,8 +469,8 @@ pub fn counts_for_inspections(
     type Row = (String, String, String, i64, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = actions::table
         .inner_join(items::table.on(items::id.eq(actions::item_id)))
-        .filter(actions::force_id.eq_any(&forces))
-        .filter(items::inspection_id.eq_any(&inspections))
+        .filter(actions::force_id.eq_any(batch.firsts()))
+        .filter(items::inspection_id.eq_any(batch.seconds()))
         .group_by((actions::force_id, items::inspection_id, actions::item_id))
         .select((
             actions::force_id,

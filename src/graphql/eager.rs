@@ -255,11 +255,7 @@ type Generic<T> = Connection<String, Eager<T>>;
 
 impl<T> EagerConnection<T> {
     pub fn new(page: Page<T>) -> EagerConnection<T> {
-        EagerConnection {
-            nodes: page.items.into_iter().map(Eager::new).collect(),
-            cursors: page.cursors,
-            next_cursor: page.next_cursor,
-        }
+        EagerConnection::shared(page.map(Arc::new))
     }
 
     /// A page of nodes a loader shares with others.

@@ -4,7 +4,7 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, NoCache};
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 
 use crate::app::{Ctx, ctx_of};
@@ -133,21 +133,20 @@ pub struct Loaders {
     pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
-    /// Cached within a query, so that a list can load its children's counts ahead and the
-    /// children find them at once (see `Item.responses`); never cached in a mutation, whose
-    /// later fields must see its earlier writes.
-    pub action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader, HashMapCache>,
+    /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
+    action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
     pub item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
-    /// The action counts a list loaded ahead for its children, by force and inspection, so
-    /// that each child finds its own by a lookup rather than a round through the loader (a
-    /// key cloned, a lock, a map built per child); `None` in a mutation, as the loader's cache.
-    counts_ahead: Option<std::sync::Mutex<CountsAhead>>,
+    /// The action counts loaded so far in a query, by force and inspection: a list loads its
+    /// children's ahead, and each child finds its own by a lookup rather than a round through
+    /// the loader (a key cloned, a lock, a map built per child). `None` in a mutation, whose
+    /// later fields must see its earlier writes.
+    counts_kept: Option<std::sync::Mutex<CountsKept>>,
     /// The counts of an item without actions.
     pub no_actions: Eager<crate::actions::service::ActionCounts>,
 }
 
-type CountsAhead = std::collections::HashMap<
+type CountsKept = std::collections::HashMap<
     String,
     std::collections::HashMap<String, crate::actions::graphql::ItemCounts>,
 >;
@@ -155,52 +154,61 @@ type CountsAhead = std::collections::HashMap<
 impl Loaders {
     /// Loaders for one operation; `cache` for a query, not for a mutation.
     pub fn new(ctx: &Ctx, cache: bool) -> Loaders {
-        let action_counts = batched(
-            crate::actions::graphql::ActionCountsLoader { ctx: ctx.clone() },
-            HashMapCache::default(),
-        );
-        action_counts.enable_all_cache(cache);
         Loaders {
-            items: batched(
-                crate::items::graphql::ItemsByInspection { ctx: ctx.clone() },
-                NoCache,
-            ),
-            force_responses: batched(
-                crate::responses::graphql::ForceResponses { ctx: ctx.clone() },
-                NoCache,
-            ),
-            item_responses: batched(
-                crate::responses::graphql::ItemResponses { ctx: ctx.clone() },
-                NoCache,
-            ),
-            actions: batched(
-                crate::actions::graphql::Actions { ctx: ctx.clone() },
-                NoCache,
-            ),
-            pcc_responses: batched(
-                crate::pcc_responses::graphql::PccResponses { ctx: ctx.clone() },
-                NoCache,
-            ),
-            action_counts,
-            item_responses_of_force: batched(
-                crate::responses::graphql::ItemResponsesOfForce { ctx: ctx.clone() },
-                NoCache,
-            ),
-            force_figures: batched(
-                crate::compliance::figures::ForceFiguresLoader { ctx: ctx.clone() },
-                NoCache,
-            ),
-            counts_ahead: cache.then(Default::default),
+            items: batched(crate::items::graphql::ItemsByInspection { ctx: ctx.clone() }),
+            force_responses: batched(crate::responses::graphql::ForceResponses {
+                ctx: ctx.clone(),
+            }),
+            item_responses: batched(crate::responses::graphql::ItemResponses { ctx: ctx.clone() }),
+            actions: batched(crate::actions::graphql::Actions { ctx: ctx.clone() }),
+            pcc_responses: batched(crate::pcc_responses::graphql::PccResponses {
+                ctx: ctx.clone(),
+            }),
+            action_counts: batched(crate::actions::graphql::ActionCountsLoader {
+                ctx: ctx.clone(),
+            }),
+            item_responses_of_force: batched(crate::responses::graphql::ItemResponsesOfForce {
+                ctx: ctx.clone(),
+            }),
+            force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
+                ctx: ctx.clone(),
+            }),
+            counts_kept: cache.then(Default::default),
             no_actions: Eager::new(Default::default()),
         }
     }
 
-    /// Keeps counts loaded ahead (nothing in a mutation).
-    pub fn keep_counts(
+    /// The action counts of a force's responses to an inspection, by item: those kept in this
+    /// query if there are, else loaded (with whatever else this turn asks) and kept.
+    pub async fn counts(
+        &self,
+        force: &str,
+        inspection: &str,
+    ) -> async_graphql::Result<Option<crate::actions::graphql::ItemCounts>> {
+        if let Some(kept) = self.kept(force, inspection) {
+            return Ok(Some(kept));
+        }
+        let key = (force.to_string(), inspection.to_string());
+        let loaded = self.action_counts.load_one(key.clone()).await?;
+        if let Some(counts) = &loaded {
+            self.keep([(key, counts.clone())]);
+        }
+        Ok(loaded)
+    }
+
+    /// Loads the counts of these (force, inspection) pairs in one batch and keeps them, so that
+    /// a list's children find theirs at once.
+    pub async fn load_counts(&self, keys: Vec<(String, String)>) -> async_graphql::Result<()> {
+        let loaded = self.action_counts.load_many(keys).await?;
+        self.keep(loaded);
+        Ok(())
+    }
+
+    fn keep(
         &self,
         loaded: impl IntoIterator<Item = ((String, String), crate::actions::graphql::ItemCounts)>,
     ) {
-        let Some(kept) = &self.counts_ahead else {
+        let Some(kept) = &self.counts_kept else {
             return;
         };
         let mut kept = kept
@@ -211,14 +219,9 @@ impl Loaders {
         }
     }
 
-    /// Counts loaded ahead for a force's responses to an inspection, if they were.
-    pub fn counts_kept(
-        &self,
-        force: &str,
-        inspection: &str,
-    ) -> Option<crate::actions::graphql::ItemCounts> {
+    fn kept(&self, force: &str, inspection: &str) -> Option<crate::actions::graphql::ItemCounts> {
         let kept = self
-            .counts_ahead
+            .counts_kept
             .as_ref()?
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -235,20 +238,18 @@ const BATCH_TURNS: usize = 64;
 /// this (single-threaded) worker before it loads. The timer alone split one batch into two
 /// when the machine was busy: it fired between the turns of a long list, and a query's
 /// statement count then depended on the load of the machine.
-fn batched<T: Send + Sync + 'static, C: CacheFactory>(loader: T, cache: C) -> DataLoader<T, C> {
-    DataLoader::with_cache(
-        loader,
-        |batch| {
-            actix_web::rt::spawn(async move {
-                actix_web::rt::time::sleep(std::time::Duration::from_millis(1)).await;
-                for _ in 0..BATCH_TURNS {
-                    actix_web::rt::task::yield_now().await;
-                }
-                batch.await
-            })
-        },
-        cache,
-    )
+/// None caches: each operation has loaders of its own, and what a query keeps (action counts)
+/// it keeps in `Loaders`.
+fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, |batch| {
+        actix_web::rt::spawn(async move {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(1)).await;
+            for _ in 0..BATCH_TURNS {
+                actix_web::rt::task::yield_now().await;
+            }
+            batch.await
+        })
+    })
     .delay(std::time::Duration::ZERO)
 }
 

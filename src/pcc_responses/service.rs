@@ -349,16 +349,15 @@ pub fn for_pairs(
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<PccResponse>> {
-    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
-    let inspection_ids = crate::db::distinct(pairs.iter().map(|(_, i)| i));
+    let batch = crate::db::PairBatch::new(pairs);
     let rows = pcc_responses::table
-        .filter(pcc_responses::force_id.eq_any(&forces))
-        .filter(pcc_responses::inspection_id.eq_any(&inspection_ids))
+        .filter(pcc_responses::force_id.eq_any(batch.firsts()))
+        .filter(pcc_responses::inspection_id.eq_any(batch.seconds()))
         .select(PccResponseRow::as_select())
         .load(conn)?;
     let deadlines: std::collections::HashMap<String, chrono::NaiveDate> =
         crate::db::schema::inspections::table
-            .filter(crate::db::schema::inspections::id.eq_any(&inspection_ids))
+            .filter(crate::db::schema::inspections::id.eq_any(batch.seconds()))
             .select((
                 crate::db::schema::inspections::id,
                 crate::db::schema::inspections::section55_deadline,
@@ -368,10 +367,7 @@ pub fn for_pairs(
             .collect();
     let mut out = Vec::new();
     for row in rows {
-        if !pairs
-            .iter()
-            .any(|(f, i)| *f == row.force_id && *i == row.inspection_id)
-        {
+        if !batch.asked(&row.force_id, &row.inspection_id) {
             continue;
         }
         let status = PccStatus::from_db(&row.status)?;

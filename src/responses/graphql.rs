@@ -41,20 +41,18 @@ impl Loader<(String, String)> for ForceResponses {
         self.ctx
             .db
             .run(move |conn| {
-                let forces = crate::db::distinct(keys.iter().map(|(f, _)| f));
-                let inspections = crate::db::distinct(keys.iter().map(|(_, i)| i));
+                let batch = crate::db::PairBatch::new(&keys);
                 let rows = force_responses::table
-                    .filter(force_responses::force_id.eq_any(&forces))
-                    .filter(force_responses::inspection_id.eq_any(&inspections))
+                    .filter(force_responses::force_id.eq_any(batch.firsts()))
+                    .filter(force_responses::inspection_id.eq_any(batch.seconds()))
                     .select(ForceResponseRow::as_select())
                     .load(conn)?;
-                let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
                 let mut out = HashMap::new();
                 for row in rows {
-                    let key = (row.force_id.clone(), row.inspection_id.clone());
-                    if !wanted.contains(&key) {
+                    if !batch.asked(&row.force_id, &row.inspection_id) {
                         continue;
                     }
+                    let key = (row.force_id.clone(), row.inspection_id.clone());
                     let r = ForceResponse::from_row(row)?;
                     if policy::can_read_force_work(
                         &c.principal,
@@ -231,15 +229,7 @@ impl ItemResponse {
         gql: &Context<'_>,
     ) -> Result<Eager<crate::actions::service::ActionCounts>> {
         let loaders = gql.data::<Arc<Loaders>>()?;
-        let counts = match loaders.counts_kept(&self.force_id, &self.inspection_id) {
-            Some(kept) => Some(kept),
-            None => {
-                loaders
-                    .action_counts
-                    .load_one((self.force_id.clone(), self.inspection_id.clone()))
-                    .await?
-            }
-        };
+        let counts = loaders.counts(&self.force_id, &self.inspection_id).await?;
         Ok(counts
             .and_then(|by_item| by_item.get(&self.item_id).cloned())
             .unwrap_or_else(|| loaders.no_actions.clone()))
@@ -263,9 +253,7 @@ async fn load_counts_ahead(
         .collect();
     keys.sort();
     keys.dedup();
-    let loaders = gql.data::<Arc<Loaders>>()?;
-    loaders.keep_counts(loaders.action_counts.load_many(keys).await?);
-    Ok(())
+    gql.data::<Arc<Loaders>>()?.load_counts(keys).await
 }
 
 #[derive(Default)]

@@ -73,9 +73,9 @@ pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppRes
 }
 
 /// Which (force, inspection) pairs have a submitted chief constable's response: the stage of
-/// the force's work on each, for loaders and cross-force lists.
+/// the force's work on each, for loaders and cross-force lists. (Inspection → forces, so that
+/// asking needs no allocation: loaders ask once per row.)
 #[derive(Debug, Default)]
-/// (Inspection → forces, so that asking needs no allocation: loaders ask once per row.)
 pub struct SubmittedWork(std::collections::HashMap<String, std::collections::HashSet<String>>);
 
 impl SubmittedWork {
@@ -506,38 +506,30 @@ pub fn item_responses_of_forces(
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<ItemResponse>> {
-    let forces = crate::db::distinct(pairs.iter().map(|(f, _)| f));
-    let inspections = crate::db::distinct(pairs.iter().map(|(_, i)| i));
+    let batch = crate::db::PairBatch::new(pairs);
     let rows: Vec<ItemResponseRow> = item_responses::table
-        .filter(item_responses::force_id.eq_any(forces))
-        .filter(item_responses::inspection_id.eq_any(inspections))
+        .filter(item_responses::force_id.eq_any(batch.firsts()))
+        .filter(item_responses::inspection_id.eq_any(batch.seconds()))
         .select(ItemResponseRow::as_select())
         .load(conn)?;
-    // The statement asks for every force × every inspection; keep the pairs asked for.
-    let wanted: std::collections::HashSet<(&str, &str)> = pairs
-        .iter()
-        .map(|(f, i)| (f.as_str(), i.as_str()))
-        .collect();
     let rows = rows
         .into_iter()
-        .filter(|r| wanted.contains(&(r.force_id.as_str(), r.inspection_id.as_str())))
+        .filter(|r| batch.asked(&r.force_id, &r.inspection_id))
         .collect();
     readable_item_responses(conn, ctx, rows)
 }
 
 /// The rows of forces whose work the caller may read at its stage. The stage is looked up only
-/// for forces the caller could not read as drafts: its own forces (or an admin's every force)
-/// it reads at any stage, so a force's dashboard spends no statement on it.
+/// for forces whose work the caller does not read at every stage (`policy`), so a force's own
+/// dashboard spends no statement on it.
 fn readable_item_responses(
     conn: &mut DbConn,
     ctx: &Ctx,
     rows: Vec<ItemResponseRow>,
 ) -> AppResult<Vec<ItemResponse>> {
-    let at_any_stage =
-        |force: &str| policy::can_read_force_work(&ctx.principal, &ctx.policy, force, Stage::Draft);
     let mut inspection_ids: Vec<String> = rows
         .iter()
-        .filter(|r| !at_any_stage(&r.force_id))
+        .filter(|r| !policy::reads_force_work_at_every_stage(&ctx.principal, &r.force_id))
         .map(|r| r.inspection_id.clone())
         .collect();
     inspection_ids.sort();
@@ -549,10 +541,8 @@ fn readable_item_responses(
     };
     rows.into_iter()
         .filter(|r| {
-            at_any_stage(&r.force_id) || {
-                let stage = submitted.stage(&r.force_id, &r.inspection_id);
-                policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
-            }
+            let stage = submitted.stage(&r.force_id, &r.inspection_id);
+            policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
         })
         .map(ItemResponse::from_row)
         .collect()
