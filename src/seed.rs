@@ -416,6 +416,7 @@ fn generate_force_work(
                 version: 1 + updates as i32,
                 created_at: created,
                 updated_at: last,
+                inspection_id: inspection.into(),
             });
         }
     }
@@ -630,6 +631,7 @@ impl CopyCsv for ActionRow {
                 .int(self.version)
                 .time(self.created_at)
                 .time(self.updated_at)
+                .text(&self.inspection_id)
         })
     }
 }

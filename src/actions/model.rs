@@ -44,6 +44,8 @@ pub struct ActionRow {
     pub version: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The item's inspection, kept beside the item for the action counts of whole inspections.
+    pub inspection_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

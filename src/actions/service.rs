@@ -171,6 +171,7 @@ pub async fn create(
                 version: 1,
                 created_at: c.now,
                 updated_at: c.now,
+                inspection_id: inspection_id.clone(),
             };
             diesel::insert_into(actions::table).values(&row).execute(conn)?;
             let action = Action::from_row(row, vec![])?;
@@ -237,7 +238,8 @@ fn save(conn: &mut DbConn, ctx: &Ctx, before: &Action, mut row: ActionRow) -> Ap
     Ok(with_updates(conn, vec![row])?.remove(0))
 }
 
-fn row_of(a: &Action) -> ActionRow {
+/// The row of an action of an item of `inspection_id`.
+fn row_of(a: &Action, inspection_id: &str) -> ActionRow {
     ActionRow {
         id: a.id.clone(),
         force_id: a.force_id.clone(),
@@ -251,6 +253,7 @@ fn row_of(a: &Action) -> ActionRow {
         version: a.version,
         created_at: a.created_at.naive(),
         updated_at: a.updated_at.naive(),
+        inspection_id: inspection_id.to_string(),
     }
 }
 
@@ -272,7 +275,7 @@ pub async fn update(
             policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
             pre.check(before.version)?;
             let patch = body.parse()?;
-            let mut row = row_of(&before);
+            let mut row = row_of(&before, &inspection_id);
             let mut checks = Checks::new();
             if let Some(t) = patch.title {
                 row.title = t.trim().to_string();
@@ -297,7 +300,7 @@ pub async fn update(
                 require_move(before.status, s)?;
                 row.status = s.as_str().into();
             }
-            if row_of(&before).changes_nothing(&row) {
+            if row_of(&before, &inspection_id).changes_nothing(&row) {
                 return Ok(before);
             }
             let after = save(conn, &c, &before, row)?;
@@ -365,7 +368,7 @@ pub async fn append_update(
             diesel::insert_into(action_updates::table)
                 .values(&update)
                 .execute(conn)?;
-            let mut row = row_of(&before);
+            let mut row = row_of(&before, &inspection_id);
             if let Some(s) = input.status {
                 row.status = s.as_str().into();
             }
@@ -451,7 +454,7 @@ impl ActionCounts {
 /// Action counts per item of many (force, inspection) pairs, in one statement whatever their
 /// number: `(force, inspection) → item → counts`. The database counts, one row per force and
 /// item (the national query's 36 forces × 20 items read 720 rows rather than every action),
-/// and the query shape lets PostgreSQL probe `actions (item_id, force_id)` item by item.
+/// from ranges of `actions (force_id, inspection_id, item_id)` that hold status and due date.
 pub fn counts_for_inspections(
     conn: &mut DbConn,
     pairs: &[(String, String)],
@@ -459,7 +462,6 @@ pub fn counts_for_inspections(
 ) -> AppResult<
     std::collections::HashMap<(String, String), std::collections::HashMap<String, ActionCounts>>,
 > {
-    use crate::db::schema::items;
     let batch = crate::db::PairBatch::new(pairs);
     use diesel::dsl::{case_when, count};
     // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
@@ -468,13 +470,12 @@ pub fn counts_for_inspections(
     let overdue = count(case_when(super::rules::overdue(today.0), one()));
     type Row = (String, String, String, i64, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = actions::table
-        .inner_join(items::table.on(items::id.eq(actions::item_id)))
         .filter(actions::force_id.eq_any(batch.firsts()))
-        .filter(items::inspection_id.eq_any(batch.seconds()))
-        .group_by((actions::force_id, items::inspection_id, actions::item_id))
+        .filter(actions::inspection_id.eq_any(batch.seconds()))
+        .group_by((actions::force_id, actions::inspection_id, actions::item_id))
         .select((
             actions::force_id,
-            items::inspection_id,
+            actions::inspection_id,
             actions::item_id,
             status(ActionStatus::Planned),
             status(ActionStatus::InProgress),
@@ -552,7 +553,7 @@ pub async fn list_across(
     limit: i64,
     cursor: Option<String>,
 ) -> AppResult<Page<ActionEntry>> {
-    use crate::db::schema::{force_responses, inspections, items};
+    use crate::db::schema::{force_responses, inspections};
     policy::require_signed_in(&ctx.principal)?;
     let after: Option<String> = cursor
         .as_deref()
@@ -564,9 +565,8 @@ pub async fn list_across(
     ctx.db
         .run_read(move |conn| {
             let mut q = actions::table
-                .inner_join(items::table.on(items::id.eq(actions::item_id)))
-                .inner_join(inspections::table.on(inspections::id.eq(items::inspection_id)))
-                .select((ActionRow::as_select(), items::inspection_id))
+                .inner_join(inspections::table.on(inspections::id.eq(actions::inspection_id)))
+                .select(ActionRow::as_select())
                 .into_boxed();
             if !scope.everything {
                 let own = actions::force_id.eq_any(scope.own_forces.clone());
@@ -574,7 +574,7 @@ pub async fn list_across(
                     let submitted = diesel::dsl::exists(
                         force_responses::table
                             .filter(force_responses::force_id.eq(actions::force_id))
-                            .filter(force_responses::inspection_id.eq(items::inspection_id))
+                            .filter(force_responses::inspection_id.eq(actions::inspection_id))
                             .filter(force_responses::status.eq("submitted")),
                     );
                     q = q.filter(own.or(submitted));
@@ -589,7 +589,7 @@ pub async fn list_across(
                 q = q.filter(actions::force_id.eq(f));
             }
             if let Some(i) = filter.inspection {
-                q = q.filter(items::inspection_id.eq(i));
+                q = q.filter(actions::inspection_id.eq(i));
             }
             if let Some(s) = filter.status {
                 q = q.filter(actions::status.eq(s.as_str()));
@@ -600,10 +600,10 @@ pub async fn list_across(
             if let Some(a) = after {
                 q = q.filter(actions::id.gt(a));
             }
-            let rows: Vec<(ActionRow, String)> =
-                q.order(actions::id).limit(limit + 1).load(conn)?;
-            Page::from_rows(rows, limit, |(r, _)| r.id.clone()).try_map_all(|rows| {
-                let (rows, inspections): (Vec<ActionRow>, Vec<String>) = rows.into_iter().unzip();
+            let rows: Vec<ActionRow> = q.order(actions::id).limit(limit + 1).load(conn)?;
+            Page::from_rows(rows, limit, |r| r.id.clone()).try_map_all(|rows| {
+                let inspections: Vec<String> =
+                    rows.iter().map(|r| r.inspection_id.clone()).collect();
                 let actions = with_updates(conn, rows)?;
                 Ok(actions
                     .into_iter()

@@ -75,13 +75,12 @@ pub fn figures(
         .into_iter()
         .collect();
     let overdue: Vec<(String, String, i64)> = actions::table
-        .inner_join(items::table.on(items::id.eq(actions::item_id)))
         .filter(actions::force_id.eq_any(wanted))
         .filter(crate::actions::rules::overdue(today))
-        .group_by((actions::force_id, items::inspection_id))
+        .group_by((actions::force_id, actions::inspection_id))
         .select((
             actions::force_id,
-            items::inspection_id,
+            actions::inspection_id,
             diesel::dsl::count_star(),
         ))
         .load(conn)?;
