@@ -50,6 +50,8 @@ pub struct AppState {
     pub config: Config,
     pub clock: Clock,
     pub schema: OversightSchema,
+    /// GraphQL queries already parsed.
+    pub queries: crate::graphql::QueryCache,
     pub openapi_yaml: String,
     pub metrics: Arc<Metrics>,
     pub limiter: Option<crate::limits::RateLimiter>,
@@ -80,6 +82,7 @@ impl AppState {
             config,
             clock,
             schema: crate::graphql::schema(),
+            queries: crate::graphql::QueryCache::default(),
             openapi_yaml: openapi_yaml(),
             metrics: Arc::new(Metrics::default()),
             limiter,

@@ -304,6 +304,10 @@ pub fn decode_cursor<T: for<'de> Deserialize<'de>>(
 
 /// Reads a JSON text column holding a list of strings.
 pub fn json_list(field: &str, text: &str) -> Result<Vec<String>, AppError> {
+    // Most stored lists are empty.
+    if text == "[]" {
+        return Ok(Vec::new());
+    }
     serde_json::from_str(text)
         .map_err(|e| AppError::Internal(format!("stored {field} is not a JSON list: {e}")))
 }

@@ -161,6 +161,102 @@ both_backends!(
     }
 );
 
+// `Inspection.items` loads ahead the responses its items are asked for: several forces in one
+// query (aliases, `edges` and `nodes`) each get their own force's response, and a response the
+// caller may not read is null in GraphQL exactly where REST refuses it.
+both_backends!(
+    items_asked_for_several_forces_responses_get_each_forces_own,
+    |app| async move {
+        let ids = national_data(&app, 1, 2, &["norfolk", "suffolk"]).await;
+        // Kent answers but does not submit: only Kent's own may read its draft.
+        let items = app
+            .gql(
+                Some(&app.analyst()),
+                r#"query($id: ID!) { inspection(id: $id) { items(first: 10) { nodes { id } } } }"#,
+                json!({"id": ids[0]}),
+            )
+            .await;
+        let item_ids: Vec<String> = items["data"]["inspection"]["items"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        let kent = app.editor("kent");
+        for item in &item_ids {
+            let res = app
+                .put(&format!("/v1/forces/kent/items/{item}/response"))
+                .token(&kent)
+                .json(json!({"acceptance": "not_accepted"}))
+                .send()
+                .await;
+            assert!(res.status == 200 || res.status == 201, "{}", res.text());
+        }
+        let query = r#"query($id: ID!) { inspection(id: $id) { items(first: 10) {
+            edges { node { id
+              norfolk: response(forceId: "norfolk") { forceId acceptance actionCounts { total overdue } }
+              kent: response(forceId: "kent") { forceId acceptance } } }
+            nodes { id suffolk: response(forceId: "suffolk") { forceId acceptance actionCounts { total } } } } } }"#;
+        for token in [app.analyst(), app.viewer("norfolk"), kent.clone()] {
+            let res = app.gql(Some(&token), query, json!({"id": ids[0]})).await;
+            assert!(res["errors"].is_null(), "{res}");
+            let page = &res["data"]["inspection"]["items"];
+            for (edge, node) in page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(page["nodes"].as_array().unwrap())
+            {
+                let item = edge["node"]["id"].as_str().unwrap();
+                for (force, answer) in [
+                    ("norfolk", &edge["node"]["norfolk"]),
+                    ("kent", &edge["node"]["kent"]),
+                    ("suffolk", &node["suffolk"]),
+                ] {
+                    let rest = app
+                        .get(&format!("/v1/forces/{force}/items/{item}/response"))
+                        .token(&token)
+                        .send()
+                        .await;
+                    if rest.status == 200 {
+                        assert_eq!(answer["forceId"], force, "{res}");
+                        assert_eq!(
+                            answer["acceptance"],
+                            if force == "kent" {
+                                "NOT_ACCEPTED"
+                            } else {
+                                "ACCEPTED"
+                            }
+                        );
+                        if force != "kent" {
+                            assert_eq!(answer["actionCounts"]["total"], 2, "{res}");
+                        }
+                        if force == "norfolk" {
+                            assert_eq!(answer["actionCounts"]["overdue"], 1, "{res}");
+                        }
+                    } else {
+                        assert!(
+                            answer.is_null(),
+                            "{force} for this token: REST {} but GraphQL {answer}",
+                            rest.status
+                        );
+                    }
+                }
+            }
+        }
+        // Kent's draft: its own editor reads it, the analyst does not.
+        let own = app.gql(Some(&kent), query, json!({"id": ids[0]})).await;
+        assert_eq!(
+            own["data"]["inspection"]["items"]["edges"][0]["node"]["kent"]["forceId"],
+            "kent"
+        );
+        let other = app
+            .gql(Some(&app.analyst()), query, json!({"id": ids[0]}))
+            .await;
+        assert!(other["data"]["inspection"]["items"]["edges"][0]["node"]["kent"].is_null());
+    }
+);
+
 /// Pages through the feed from `after` to its end.
 async fn drain(
     app: &TestApp,

@@ -25,19 +25,29 @@ pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// Most fields (aliases included) written in one query.
 pub const MAX_SELECTIONS: usize = 500;
 
+/// A query that passed [`check_size`]: its parsed document (`None` if it does not parse: the
+/// executor then answers with its own error) and whether it holds a mutation.
+#[derive(Clone)]
+pub struct Checked {
+    pub doc: Option<async_graphql::parser::types::ExecutableDocument>,
+    pub mutation: bool,
+}
+
 /// Refuses, before any work, a query too long or with too many fields (thousands of aliases
-/// of one cheap field pass the complexity limit but still cost a resolver each). Says whether
-/// the document holds a mutation.
-pub fn check_size(query: &str) -> Result<bool, AppError> {
+/// of one cheap field pass the complexity limit but still cost a resolver each). The document
+/// it parses is handed to the executor, which would otherwise parse the text again.
+pub fn check_size(query: &str) -> Result<Checked, AppError> {
     use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
     if query.len() > MAX_QUERY_BYTES {
         return Err(AppError::bad_request(format!(
             "a query is at most {MAX_QUERY_BYTES} bytes"
         )));
     }
-    // A query that does not parse is answered by the executor with its own error.
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return Ok(false);
+        return Ok(Checked {
+            doc: None,
+            mutation: false,
+        });
     };
     fn count(set: &SelectionSet) -> usize {
         set.items
@@ -66,10 +76,51 @@ pub fn check_size(query: &str) -> Result<bool, AppError> {
             "a query selects at most {MAX_SELECTIONS} fields (aliases included); this one selects {total}"
         )));
     }
-    Ok(doc
+    let mutation = doc
         .operations
         .iter()
-        .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation))
+        .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation);
+    Ok(Checked {
+        doc: Some(doc),
+        mutation,
+    })
+}
+
+/// Queries already checked and parsed, by their text. Dashboards send the same few queries
+/// again and again, and parsing one (a grammar run over every character) cost the OPCC
+/// dashboard more than serialising its 70 KB answer. Bounded: when full it starts again.
+#[derive(Default)]
+pub struct QueryCache {
+    parsed: std::sync::Mutex<std::collections::HashMap<String, Checked>>,
+}
+
+impl QueryCache {
+    /// Most queries kept (at most [`MAX_QUERY_BYTES`] each).
+    pub const CAPACITY: usize = 256;
+
+    /// [`check_size`], answered from the cache where the text was checked before. A query
+    /// refused is not kept.
+    pub fn check(&self, query: &str) -> Result<Checked, AppError> {
+        // A poisoned lock means a panic while it was held; the map is still whole.
+        let hit = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(query)
+            .cloned();
+        if let Some(hit) = hit {
+            return Ok(hit);
+        }
+        let checked = check_size(query)?;
+        if checked.doc.is_some() {
+            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            if parsed.len() >= Self::CAPACITY {
+                parsed.clear();
+            }
+            parsed.insert(query.to_string(), checked.clone());
+        }
+        Ok(checked)
+    }
 }
 
 #[derive(MergedObject, Default)]
@@ -135,21 +186,26 @@ pub struct Loaders {
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
     /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
     action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
-    pub item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
+    /// Asked through [`Loaders::responses_of_force`], which keeps what it loads.
+    item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
-    /// The action counts loaded so far in a query, by force and inspection: a list loads its
+    /// What a query has loaded so far of a force's work on an inspection: a list loads its
     /// children's ahead, and each child finds its own by a lookup rather than a round through
-    /// the loader (a key cloned, a lock, a map built per child). `None` in a mutation, whose
-    /// later fields must see its earlier writes.
-    counts_kept: Option<std::sync::Mutex<CountsKept>>,
+    /// the loader (a key cloned, a lock, a map built, a channel per child). `None` in a
+    /// mutation, whose later fields must see its earlier writes.
+    kept: Option<std::sync::Mutex<Kept>>,
     /// The counts of an item without actions.
     pub no_actions: Eager<crate::actions::service::ActionCounts>,
 }
 
-type CountsKept = std::collections::HashMap<
-    String,
-    std::collections::HashMap<String, crate::actions::graphql::ItemCounts>,
->;
+/// By force, then inspection.
+type ByPair<T> = std::collections::HashMap<String, std::collections::HashMap<String, T>>;
+
+#[derive(Default)]
+struct Kept {
+    counts: ByPair<crate::actions::graphql::ItemCounts>,
+    responses: ByPair<crate::responses::graphql::ResponsesByItem>,
+}
 
 impl Loaders {
     /// Loaders for one operation; `cache` for a query, not for a mutation.
@@ -173,7 +229,7 @@ impl Loaders {
             force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
                 ctx: ctx.clone(),
             }),
-            counts_kept: cache.then(Default::default),
+            kept: cache.then(Default::default),
             no_actions: Eager::new(Default::default()),
         }
     }
@@ -185,47 +241,91 @@ impl Loaders {
         force: &str,
         inspection: &str,
     ) -> async_graphql::Result<Option<crate::actions::graphql::ItemCounts>> {
-        if let Some(kept) = self.kept(force, inspection) {
+        if let Some(kept) = self.with_kept(|k| k.counts.get(force)?.get(inspection).cloned()) {
             return Ok(Some(kept));
         }
         let key = (force.to_string(), inspection.to_string());
         let loaded = self.action_counts.load_one(key.clone()).await?;
         if let Some(counts) = &loaded {
-            self.keep([(key, counts.clone())]);
+            self.keep_counts([(key, counts.clone())]);
         }
         Ok(loaded)
     }
 
     /// Loads the counts of these (force, inspection) pairs in one batch and keeps them, so that
-    /// a list's children find theirs at once.
+    /// a list's children find theirs at once. Pairs already kept are not asked again.
     pub async fn load_counts(&self, keys: Vec<(String, String)>) -> async_graphql::Result<()> {
+        let keys: Vec<(String, String)> = match self.with_kept(|k| {
+            Some(
+                keys.iter()
+                    .filter(|(f, i)| k.counts.get(f).is_none_or(|m| !m.contains_key(i)))
+                    .cloned()
+                    .collect(),
+            )
+        }) {
+            Some(missing) => missing,
+            None => keys,
+        };
+        if keys.is_empty() {
+            return Ok(());
+        }
         let loaded = self.action_counts.load_many(keys).await?;
-        self.keep(loaded);
+        self.keep_counts(loaded);
         Ok(())
     }
 
-    fn keep(
+    /// A force's responses to the items of an inspection that the caller may read, by item:
+    /// those kept in this query if there are, else loaded (in a batch) and kept.
+    pub async fn responses_of_force(
+        &self,
+        force: &str,
+        inspection: &str,
+    ) -> async_graphql::Result<crate::responses::graphql::ResponsesByItem> {
+        if let Some(kept) = self.with_kept(|k| k.responses.get(force)?.get(inspection).cloned()) {
+            return Ok(kept);
+        }
+        let loaded = self
+            .item_responses_of_force
+            .load_one((force.to_string(), inspection.to_string()))
+            .await?
+            .unwrap_or_default();
+        if let Some(kept) = &self.kept {
+            kept.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .responses
+                .entry(force.to_string())
+                .or_default()
+                .insert(inspection.to_string(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    fn keep_counts(
         &self,
         loaded: impl IntoIterator<Item = ((String, String), crate::actions::graphql::ItemCounts)>,
     ) {
-        let Some(kept) = &self.counts_kept else {
+        let Some(kept) = &self.kept else {
             return;
         };
         let mut kept = kept
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for ((force, inspection), counts) in loaded {
-            kept.entry(force).or_default().insert(inspection, counts);
+            kept.counts
+                .entry(force)
+                .or_default()
+                .insert(inspection, counts);
         }
     }
 
-    fn kept(&self, force: &str, inspection: &str) -> Option<crate::actions::graphql::ItemCounts> {
+    /// `look` at what this query keeps; `None` in a mutation (nothing kept).
+    fn with_kept<R>(&self, look: impl FnOnce(&Kept) -> Option<R>) -> Option<R> {
         let kept = self
-            .counts_kept
+            .kept
             .as_ref()?
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.get(force)?.get(inspection).cloned()
+        look(&kept)
     }
 }
 
@@ -280,9 +380,15 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
         )));
     }
     let mut mutations = Vec::new();
-    for op in batch.iter() {
-        match check_size(&op.query) {
-            Ok(m) => mutations.push(m),
+    let mut batch = batch;
+    for op in batch.iter_mut() {
+        match state.queries.check(&op.query) {
+            Ok(checked) => {
+                mutations.push(checked.mutation);
+                if let Some(doc) = checked.doc {
+                    op.set_parsed_query(doc);
+                }
+            }
             Err(e) => return problem(e),
         }
     }
@@ -366,4 +472,37 @@ pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
             "public, max-age=86400",
         ))
         .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_cache_answers_as_the_check_does_and_stays_bounded() {
+        let cache = QueryCache::default();
+        let query = "{ forces { id } }";
+        let first = cache.check(query).unwrap();
+        let again = cache.check(query).unwrap();
+        assert!(!first.mutation && !again.mutation);
+        assert_eq!(
+            format!("{:?}", first.doc.unwrap().operations),
+            format!("{:?}", again.doc.unwrap().operations)
+        );
+        let mutation = "mutation { deleteInspection(id: \"x\") }";
+        assert!(cache.check(mutation).unwrap().mutation);
+        assert!(cache.check(mutation).unwrap().mutation);
+        // Refused queries are refused every time and not kept; unparsable ones are not kept.
+        let many = format!("{{ {} }}", "forces { id } ".repeat(MAX_SELECTIONS));
+        assert!(cache.check(&many).is_err());
+        assert!(cache.check(&many).is_err());
+        assert!(cache.check("{ broken").unwrap().doc.is_none());
+        assert_eq!(cache.parsed.lock().unwrap().len(), 2);
+        for i in 0..QueryCache::CAPACITY * 2 {
+            cache
+                .check(&format!("{{ f{i}: forces {{ id }} }}"))
+                .unwrap();
+            assert!(cache.parsed.lock().unwrap().len() <= QueryCache::CAPACITY);
+        }
+    }
 }

@@ -59,14 +59,18 @@ impl Inspection {
             .map(|c| crate::types::decode_cursor("after", c))
             .transpose()
             .gql()?;
-        let all = gql
+        let items = gql
             .data::<std::sync::Arc<Loaders>>()?
             .items
-            .load_one(self.id.clone())
-            .await?
-            .unwrap_or_default();
+            .load_one(self.id.clone());
+        let ahead = gql.look_ahead();
+        let responses = crate::responses::graphql::load_responses_ahead(gql, &self.id, &ahead);
+        let (all, ()) = futures_util::future::try_join(items, responses).await?;
         Ok(EagerConnection::new(crate::items::service::paginate(
-            all, None, limit, cursor,
+            all.unwrap_or_default(),
+            None,
+            limit,
+            cursor,
         )))
     }
 

@@ -42,7 +42,7 @@ fn sorted(rows: Vec<ItemRow>) -> AppResult<Vec<Item>> {
         .into_iter()
         .map(Item::from_row)
         .collect::<AppResult<Vec<_>>>()?;
-    items.sort_by_key(|i| i.sort_key());
+    items.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
     Ok(items)
 }
 
@@ -81,7 +81,11 @@ pub fn paginate(
     let rest: Vec<Item> = all
         .into_iter()
         .filter(|i| kind.is_none_or(|k| i.kind == k))
-        .filter(|i| after.as_ref().is_none_or(|a| i.sort_key() > *a))
+        .filter(|i| {
+            after
+                .as_ref()
+                .is_none_or(|(kind, number, id)| i.order() > (*kind, *number, id.as_str()))
+        })
         .collect();
     Page::from_rows(rest, limit, Item::sort_key)
 }
