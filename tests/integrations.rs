@@ -743,6 +743,35 @@ both_backends!(
     }
 );
 
+// async-graphql adds an object's fields as they finish; the answer still lists them in the
+// order the query asked for them, fields waiting on loaders (items, responses) first included.
+both_backends!(
+    every_objects_keys_come_in_selection_order,
+    |app| async move {
+        let ids = national_data(&app, 1, 2, &["norfolk"]).await;
+        let query = r#"query($id: ID!) { inspection(id: $id) {
+            pccResponse(forceId: "norfolk") { status }
+            items(first: 1) { nodes { response(forceId: "norfolk") { actionCounts { total } acceptance } number } }
+            forceResponse(forceId: "norfolk") { status submittedAt }
+            title
+            ...more } }
+            fragment more on Inspection { id items(first: 1) { pageInfo { hasNextPage } } }"#;
+        let raw = app
+            .post("/graphql")
+            .token(&app.editor("norfolk"))
+            .json(json!({"query": query, "variables": {"id": ids[0]}}))
+            .send()
+            .await
+            .text();
+        let inspection = r#"{"data":{"inspection":{"pccResponse":null,"items":{"nodes":[{"response":{"actionCounts":{"total":2},"acceptance":"ACCEPTED"},"number":1}],"pageInfo":{"hasNextPage":true}},"forceResponse":{"status":"SUBMITTED","submittedAt":"#;
+        assert!(raw.starts_with(inspection), "{raw}");
+        assert!(
+            raw.contains(&format!(r#","title":"Thematic 0","id":"{}"}}}}}}"#, ids[0])),
+            "{raw}"
+        );
+    }
+);
+
 both_backends!(
     objects_resolved_in_place_answer_fragments_aliases_and_repeats_as_graphql_says,
     |app| async move {

@@ -12,6 +12,7 @@ use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
 
 pub mod eager;
+mod order;
 pub use eager::{Eager, EagerConnection, EagerFields};
 
 /// Deepest query accepted.
@@ -379,33 +380,46 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             "a batch holds at most {MAX_BATCH} operations"
         )));
     }
-    let mut mutations = Vec::new();
+    let mut checks = Vec::new();
     let mut batch = batch;
     for op in batch.iter_mut() {
         match state.queries.check(&op.query) {
             Ok(checked) => {
-                mutations.push(checked.mutation);
-                if let Some(doc) = checked.doc {
-                    op.set_parsed_query(doc);
+                if let Some(doc) = &checked.doc {
+                    op.set_parsed_query(doc.clone());
                 }
+                checks.push(checked);
             }
             Err(e) => return problem(e),
         }
     }
     // Each operation gets loaders of its own, so that nothing one loaded (and cached) is served
-    // stale to the next, which may follow a mutation.
-    let run = |op: async_graphql::Request, mutation: bool| {
-        let loaders = std::sync::Arc::new(Loaders::new(&ctx, !mutation));
-        state.schema.execute(op.data(ctx.clone()).data(loaders))
+    // stale to the next, which may follow a mutation. Its answer's keys are put in selection
+    // order (`order`).
+    let run = |op: async_graphql::Request, checked: Checked| {
+        let loaders = std::sync::Arc::new(Loaders::new(&ctx, !checked.mutation));
+        let name = op.operation_name.clone();
+        let execution = state.schema.execute(op.data(ctx.clone()).data(loaders));
+        async move {
+            let mut response = execution.await;
+            if let Some(doc) = &checked.doc {
+                order::in_selection_order(&mut response.data, doc, name.as_deref());
+            }
+            response
+        }
     };
     let response = match batch {
         async_graphql::BatchRequest::Single(op) => {
-            async_graphql::BatchResponse::Single(run(op, mutations[0]).await)
+            let checked = checks.into_iter().next().unwrap_or(Checked {
+                doc: None,
+                mutation: false,
+            });
+            async_graphql::BatchResponse::Single(run(op, checked).await)
         }
         async_graphql::BatchRequest::Batch(ops) => {
             let mut out = Vec::with_capacity(ops.len());
-            for (op, mutation) in ops.into_iter().zip(mutations) {
-                out.push(run(op, mutation).await);
+            for (op, checked) in ops.into_iter().zip(checks) {
+                out.push(run(op, checked).await);
             }
             async_graphql::BatchResponse::Batch(out)
         }
