@@ -161,6 +161,62 @@ both_backends!(
     }
 );
 
+// Migration 000004 gives existing actions their item's inspection: taken back down and run
+// again over real rows, every action ends up with its item's inspection.
+both_backends!(
+    the_actions_inspection_migration_fills_in_existing_actions,
+    |app| async move {
+        use diesel::prelude::*;
+        use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+        use oversight::db::DbConn;
+        use oversight::db::schema::{actions, items};
+        use oversight::error::AppError;
+        const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+        const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+        national_data(&app, 2, 2, &["norfolk", "suffolk"]).await;
+        let migrate = |conn: &mut DbConn, up: bool| {
+            let failed =
+                |e: Box<dyn std::error::Error + Send + Sync>| AppError::Internal(e.to_string());
+            match (conn, up) {
+                (DbConn::Pg(c), false) => c.revert_last_migration(PG).map(|v| v.to_string()),
+                (DbConn::Sqlite(c), false) => {
+                    c.revert_last_migration(SQLITE).map(|v| v.to_string())
+                }
+                (DbConn::Pg(c), true) => c.run_pending_migrations(PG).map(|v| format!("{v:?}")),
+                (DbConn::Sqlite(c), true) => {
+                    c.run_pending_migrations(SQLITE).map(|v| format!("{v:?}"))
+                }
+            }
+            .map_err(failed)
+        };
+        let (reverted, matching, all) = app
+            .db()
+            .run(move |conn| {
+                let reverted = migrate(conn, false)?;
+                migrate(conn, true)?;
+                let matching: i64 = actions::table
+                    .inner_join(items::table.on(items::id.eq(actions::item_id)))
+                    .filter(actions::inspection_id.eq(items::inspection_id))
+                    .count()
+                    .get_result(conn)?;
+                let all: i64 = actions::table.count().get_result(conn)?;
+                Ok((reverted, matching, all))
+            })
+            .await
+            .unwrap();
+        assert!(
+            reverted.ends_with("000004"),
+            "the newest migration is now {reverted}: point this test at 000004"
+        );
+        assert_eq!(
+            all,
+            2 * 2 * 2 * 2,
+            "two inspections × two items × two forces × two actions"
+        );
+        assert_eq!(matching, all);
+    }
+);
+
 // `Inspection.items` loads ahead the responses its items are asked for: several forces in one
 // query (aliases, `edges` and `nodes`) each get their own force's response, and a response the
 // caller may not read is null in GraphQL exactly where REST refuses it.

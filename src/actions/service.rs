@@ -47,18 +47,15 @@ pub fn with_updates(conn: &mut DbConn, rows: Vec<ActionRow>) -> AppResult<Vec<Ac
 
 /// Actions of several (force, item) pairs, for loaders (the caller has checked visibility).
 pub fn for_pairs(conn: &mut DbConn, pairs: &[(String, String)]) -> AppResult<Vec<Action>> {
-    let items: Vec<String> = pairs.iter().map(|(_, i)| i.clone()).collect();
+    let batch = crate::db::PairBatch::new(pairs);
     let rows: Vec<ActionRow> = actions::table
-        .filter(actions::item_id.eq_any(&items))
+        .filter(actions::force_id.eq_any(batch.firsts()))
+        .filter(actions::item_id.eq_any(batch.seconds()))
         .order(actions::id)
         .select(ActionRow::as_select())
         .load(conn)?
         .into_iter()
-        .filter(|r: &ActionRow| {
-            pairs
-                .iter()
-                .any(|(f, i)| *f == r.force_id && *i == r.item_id)
-        })
+        .filter(|r: &ActionRow| batch.asked(&r.force_id, &r.item_id))
         .collect();
     with_updates(conn, rows)
 }

@@ -242,36 +242,26 @@ impl Loaders {
         force: &str,
         inspection: &str,
     ) -> async_graphql::Result<Option<crate::actions::graphql::ItemCounts>> {
-        if let Some(kept) = self.with_kept(|k| k.counts.get(force)?.get(inspection).cloned()) {
+        if let Some(kept) = self.kept(|k| &k.counts, force, inspection) {
             return Ok(Some(kept));
         }
         let key = (force.to_string(), inspection.to_string());
         let loaded = self.action_counts.load_one(key.clone()).await?;
         if let Some(counts) = &loaded {
-            self.keep_counts([(key, counts.clone())]);
+            self.keep(|k| &mut k.counts, [(key, counts.clone())]);
         }
         Ok(loaded)
     }
 
     /// Loads the counts of these (force, inspection) pairs in one batch and keeps them, so that
     /// a list's children find theirs at once. Pairs already kept are not asked again.
-    pub async fn load_counts(&self, keys: Vec<(String, String)>) -> async_graphql::Result<()> {
-        let keys: Vec<(String, String)> = match self.with_kept(|k| {
-            Some(
-                keys.iter()
-                    .filter(|(f, i)| k.counts.get(f).is_none_or(|m| !m.contains_key(i)))
-                    .cloned()
-                    .collect(),
-            )
-        }) {
-            Some(missing) => missing,
-            None => keys,
-        };
+    pub async fn load_counts(&self, mut keys: Vec<(String, String)>) -> async_graphql::Result<()> {
+        keys.retain(|(f, i)| self.kept(|k| &k.counts, f, i).is_none());
         if keys.is_empty() {
             return Ok(());
         }
         let loaded = self.action_counts.load_many(keys).await?;
-        self.keep_counts(loaded);
+        self.keep(|k| &mut k.counts, loaded);
         Ok(())
     }
 
@@ -282,28 +272,39 @@ impl Loaders {
         force: &str,
         inspection: &str,
     ) -> async_graphql::Result<crate::responses::graphql::ResponsesByItem> {
-        if let Some(kept) = self.with_kept(|k| k.responses.get(force)?.get(inspection).cloned()) {
+        if let Some(kept) = self.kept(|k| &k.responses, force, inspection) {
             return Ok(kept);
         }
+        let key = (force.to_string(), inspection.to_string());
         let loaded = self
             .item_responses_of_force
-            .load_one((force.to_string(), inspection.to_string()))
+            .load_one(key.clone())
             .await?
             .unwrap_or_default();
-        if let Some(kept) = &self.kept {
-            kept.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .responses
-                .entry(force.to_string())
-                .or_default()
-                .insert(inspection.to_string(), loaded.clone());
-        }
+        self.keep(|k| &mut k.responses, [(key, loaded.clone())]);
         Ok(loaded)
     }
 
-    fn keep_counts(
+    /// What this query keeps in `slot` for the pair; `None` in a mutation (nothing is kept).
+    fn kept<T: Clone>(
         &self,
-        loaded: impl IntoIterator<Item = ((String, String), crate::actions::graphql::ItemCounts)>,
+        slot: impl FnOnce(&Kept) -> &ByPair<T>,
+        force: &str,
+        inspection: &str,
+    ) -> Option<T> {
+        let kept = self
+            .kept
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot(&kept).get(force)?.get(inspection).cloned()
+    }
+
+    /// Keeps what was loaded in `slot` (nothing in a mutation).
+    fn keep<T>(
+        &self,
+        slot: impl FnOnce(&mut Kept) -> &mut ByPair<T>,
+        loaded: impl IntoIterator<Item = ((String, String), T)>,
     ) {
         let Some(kept) = &self.kept else {
             return;
@@ -311,22 +312,10 @@ impl Loaders {
         let mut kept = kept
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for ((force, inspection), counts) in loaded {
-            kept.counts
-                .entry(force)
-                .or_default()
-                .insert(inspection, counts);
+        let slot = slot(&mut kept);
+        for ((force, inspection), value) in loaded {
+            slot.entry(force).or_default().insert(inspection, value);
         }
-    }
-
-    /// `look` at what this query keeps; `None` in a mutation (nothing kept).
-    fn with_kept<R>(&self, look: impl FnOnce(&Kept) -> Option<R>) -> Option<R> {
-        let kept = self
-            .kept
-            .as_ref()?
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        look(&kept)
     }
 }
 
@@ -339,8 +328,8 @@ const BATCH_TURNS: usize = 64;
 /// this (single-threaded) worker before it loads. The timer alone split one batch into two
 /// when the machine was busy: it fired between the turns of a long list, and a query's
 /// statement count then depended on the load of the machine.
-/// None caches: each operation has loaders of its own, and what a query keeps (action counts)
-/// it keeps in `Loaders`.
+/// None caches: each operation has loaders of its own, and what a query keeps (action counts,
+/// a force's item responses) it keeps in `Loaders`.
 fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
     DataLoader::new(loader, |batch| {
         actix_web::rt::spawn(async move {
@@ -380,23 +369,18 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             "a batch holds at most {MAX_BATCH} operations"
         )));
     }
-    let mut checks = Vec::new();
-    let mut batch = batch;
-    for op in batch.iter_mut() {
-        match state.queries.check(&op.query) {
-            Ok(checked) => {
-                if let Some(doc) = &checked.doc {
-                    op.set_parsed_query(doc.clone());
-                }
-                checks.push(checked);
-            }
-            Err(e) => return problem(e),
+    // Every operation is checked before any runs; the checked document goes to the executor.
+    let prepare = |mut op: async_graphql::Request| {
+        let checked = state.queries.check(&op.query)?;
+        if let Some(doc) = &checked.doc {
+            op.set_parsed_query(doc.clone());
         }
-    }
+        Ok::<_, AppError>((op, checked))
+    };
     // Each operation gets loaders of its own, so that nothing one loaded (and cached) is served
     // stale to the next, which may follow a mutation. Its answer's keys are put in selection
     // order (`order`).
-    let run = |op: async_graphql::Request, checked: Checked| {
+    let run = |(op, checked): (async_graphql::Request, Checked)| {
         let loaders = std::sync::Arc::new(Loaders::new(&ctx, !checked.mutation));
         let name = op.operation_name.clone();
         let execution = state.schema.execute(op.data(ctx.clone()).data(loaders));
@@ -409,17 +393,18 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
         }
     };
     let response = match batch {
-        async_graphql::BatchRequest::Single(op) => {
-            let checked = checks.into_iter().next().unwrap_or(Checked {
-                doc: None,
-                mutation: false,
-            });
-            async_graphql::BatchResponse::Single(run(op, checked).await)
-        }
+        async_graphql::BatchRequest::Single(op) => match prepare(op) {
+            Ok(prepared) => async_graphql::BatchResponse::Single(run(prepared).await),
+            Err(e) => return problem(e),
+        },
         async_graphql::BatchRequest::Batch(ops) => {
-            let mut out = Vec::with_capacity(ops.len());
-            for (op, checked) in ops.into_iter().zip(checks) {
-                out.push(run(op, checked).await);
+            let prepared = match ops.into_iter().map(prepare).collect::<Result<Vec<_>, _>>() {
+                Ok(p) => p,
+                Err(e) => return problem(e),
+            };
+            let mut out = Vec::with_capacity(prepared.len());
+            for p in prepared {
+                out.push(run(p).await);
             }
             async_graphql::BatchResponse::Batch(out)
         }

@@ -139,9 +139,10 @@ impl Item {
         self.to_chief_constable_of(force, in_scope) || self.to_policing_body_of(in_scope)
     }
 
-    /// The item's cursor: its place in document order.
+    /// The item's cursor: its place in document order ([`Item::order`], owned).
     pub fn sort_key(&self) -> (i32, i32, String) {
-        (self.kind.rank(), self.number, self.id.clone())
+        let (rank, number, id) = self.order();
+        (rank, number, id.to_string())
     }
 
     /// Document order without copying the id (sorting hundreds of items compares thousands
