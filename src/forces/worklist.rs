@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::Ctx;
-use crate::auth::policy::{self, Stage};
+use crate::auth::policy;
 use crate::db::DbConn;
 use crate::db::schema::{force_responses, pcc_responses};
 use crate::error::{AppError, AppResult};
@@ -91,11 +91,7 @@ pub fn entries(
                 .map(|(_, st, _)| PccStatus::from_db(st))
                 .transpose()?
                 .filter(|st| {
-                    let stage = if *st == PccStatus::Published {
-                        Stage::Published
-                    } else {
-                        Stage::Draft
-                    };
+                    let stage = crate::pcc_responses::service::stage_of(*st);
                     policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage)
                 });
             let section55 = section55_of(
