@@ -154,6 +154,12 @@ both_backends!(
             nat_small, nat_large,
             "the national query's statements grow with its rows: {nat_small} vs {nat_large}"
         );
+        // And no more than they take today: a list loaded twice, once ahead and once by its
+        // children (a look-ahead whose loads were not kept), shows here first.
+        assert!(
+            dash_small <= 21 && nat_small <= 18,
+            "more statements than before: dashboard {dash_small} (was 21), national {nat_small} (was 18)"
+        );
         eprintln!(
             "{}: dashboard {dash_small} statements, national {nat_small} statements, at both sizes",
             small.backend_name

@@ -118,7 +118,7 @@ pub struct ActionCountsLoader {
 
 /// The action counts of one force's responses to one inspection, by item (an item without
 /// actions is absent).
-pub type ItemCounts = std::sync::Arc<HashMap<String, Eager<service::ActionCounts>>>;
+pub type ItemCounts = std::sync::Arc<foldhash::HashMap<String, Eager<service::ActionCounts>>>;
 
 impl Loader<(String, String)> for ActionCountsLoader {
     type Value = ItemCounts;
@@ -130,18 +130,29 @@ impl Loader<(String, String)> for ActionCountsLoader {
     ) -> Result<HashMap<(String, String), Self::Value>> {
         let keys = keys.to_vec();
         let today = self.ctx.policy.today;
-        let counts = self
+        let (keys, rows) = self
             .ctx
             .db
-            .run(move |conn| service::counts_for_inspections(conn, &keys, today))
+            .run(move |conn| {
+                let rows = service::counts_for_inspections(conn, &keys, today)?;
+                Ok((keys, rows))
+            })
             .await
             .map_err(|e| e.to_gql())?;
-        Ok(counts
+        // Every pair asked gets its map, empty where the force has no actions on the
+        // inspection: that, too, is an answer to keep.
+        let mut by_pair: HashMap<(String, String), foldhash::HashMap<_, _>> = keys
             .into_iter()
-            .map(|(k, v)| {
-                let by_item = v.into_iter().map(|(i, c)| (i, Eager::new(c))).collect();
-                (k, std::sync::Arc::new(by_item))
-            })
+            .map(|pair| (pair, foldhash::HashMap::default()))
+            .collect();
+        for row in rows {
+            if let Some(items) = by_pair.get_mut(&(row.force_id, row.inspection_id)) {
+                items.insert(row.item_id, Eager::new(row.counts));
+            }
+        }
+        Ok(by_pair
+            .into_iter()
+            .map(|(pair, items)| (pair, std::sync::Arc::new(items)))
             .collect())
     }
 }

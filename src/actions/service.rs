@@ -448,17 +448,25 @@ impl ActionCounts {
     }
 }
 
+/// The action counts of one force's response to one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemActionCounts {
+    pub force_id: String,
+    pub inspection_id: String,
+    pub item_id: String,
+    pub counts: ActionCounts,
+}
+
 /// Action counts per item of many (force, inspection) pairs, in one statement whatever their
-/// number: `(force, inspection) → item → counts`. The database counts, one row per force and
-/// item (the national query's 36 forces × 20 items read 720 rows rather than every action),
-/// from ranges of `actions (force_id, inspection_id, item_id)` that hold status and due date.
+/// number: a row per force and item that has actions, for the pairs asked. The database counts
+/// (the national query's 36 forces × 20 items read 720 rows rather than every action), from
+/// ranges of `actions (force_id, inspection_id, item_id)` that hold status and due date. The
+/// caller groups the rows as it needs them, once.
 pub fn counts_for_inspections(
     conn: &mut DbConn,
     pairs: &[(String, String)],
     today: crate::types::Date,
-) -> AppResult<
-    std::collections::HashMap<(String, String), std::collections::HashMap<String, ActionCounts>>,
-> {
+) -> AppResult<Vec<ItemActionCounts>> {
     let batch = crate::db::PairBatch::new(pairs);
     use diesel::dsl::{case_when, count};
     // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
@@ -483,45 +491,45 @@ pub fn counts_for_inspections(
             overdue,
         ))
         .load(conn)?;
-    let mut out: std::collections::HashMap<
-        (String, String),
-        std::collections::HashMap<String, ActionCounts>,
-    > = pairs
-        .iter()
-        .map(|p| (p.clone(), Default::default()))
-        .collect();
-    for (
-        force,
-        inspection,
-        item,
-        planned,
-        in_progress,
-        blocked,
-        pending,
-        done,
-        cancelled,
-        overdue,
-    ) in rows
-    {
-        if let Some(items) = out.get_mut(&(force, inspection)) {
-            let mut counts = ActionCounts {
+    Ok(rows
+        .into_iter()
+        .filter(|(force, inspection, ..)| batch.asked(force, inspection))
+        .map(
+            |(
+                force,
+                inspection,
+                item,
+                planned,
+                in_progress,
+                blocked,
+                pending,
+                done,
+                cancelled,
                 overdue,
-                ..ActionCounts::default()
-            };
-            for (status, n) in [
-                (ActionStatus::Planned, planned),
-                (ActionStatus::InProgress, in_progress),
-                (ActionStatus::Blocked, blocked),
-                (ActionStatus::PendingSignOff, pending),
-                (ActionStatus::Done, done),
-                (ActionStatus::Cancelled, cancelled),
-            ] {
-                counts.add(status, n);
-            }
-            items.insert(item, counts);
-        }
-    }
-    Ok(out)
+            )| {
+                let mut counts = ActionCounts {
+                    overdue,
+                    ..ActionCounts::default()
+                };
+                for (status, n) in [
+                    (ActionStatus::Planned, planned),
+                    (ActionStatus::InProgress, in_progress),
+                    (ActionStatus::Blocked, blocked),
+                    (ActionStatus::PendingSignOff, pending),
+                    (ActionStatus::Done, done),
+                    (ActionStatus::Cancelled, cancelled),
+                ] {
+                    counts.add(status, n);
+                }
+                ItemActionCounts {
+                    force_id: force,
+                    inspection_id: inspection,
+                    item_id: item,
+                    counts,
+                }
+            },
+        )
+        .collect())
 }
 
 /// Filters of the cross-force list of actions.

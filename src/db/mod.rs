@@ -376,7 +376,7 @@ impl Db {
 pub struct PairBatch<'a> {
     firsts: Vec<&'a str>,
     seconds: Vec<&'a str>,
-    asked: std::collections::HashSet<(&'a str, &'a str)>,
+    asked: foldhash::HashSet<(&'a str, &'a str)>,
 }
 
 impl<'a> PairBatch<'a> {

@@ -182,7 +182,9 @@ pub fn connection<T: OutputType>(page: Page<T>) -> Connection<String, T, EmptyFi
 pub struct Loaders {
     pub items: DataLoader<crate::items::graphql::ItemsByInspection>,
     pub force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
-    pub item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
+    /// Asked through [`Loaders::every_response`] and [`Loaders::load_every_response`], which
+    /// keep what it loads.
+    item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
     /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
@@ -199,13 +201,16 @@ pub struct Loaders {
     pub no_actions: Eager<crate::actions::service::ActionCounts>,
 }
 
-/// By force, then inspection.
-type ByPair<T> = std::collections::HashMap<String, std::collections::HashMap<String, T>>;
+/// By force, then inspection. (foldhash: these maps are asked once for each of hundreds of
+/// objects in an answer, and SipHash, the standard hasher, cost more than the lookups' work.)
+type ByPair<T> = foldhash::HashMap<String, foldhash::HashMap<String, T>>;
 
 #[derive(Default)]
 struct Kept {
     counts: ByPair<crate::actions::graphql::ItemCounts>,
     responses: ByPair<crate::responses::graphql::ResponsesByItem>,
+    /// Every readable force's responses to an item, by item.
+    every_response: foldhash::HashMap<String, crate::responses::graphql::EveryResponse>,
 }
 
 impl Loaders {
@@ -285,6 +290,65 @@ impl Loaders {
         Ok(loaded)
     }
 
+    /// Every readable force's response to an item: kept in this query if it is, else loaded
+    /// (in a batch) and kept.
+    pub async fn every_response(
+        &self,
+        item: &str,
+    ) -> async_graphql::Result<crate::responses::graphql::EveryResponse> {
+        let kept = self
+            .lock_kept()
+            .and_then(|k| k.every_response.get(item).cloned());
+        if let Some(kept) = kept {
+            return Ok(kept);
+        }
+        let loaded = self
+            .item_responses
+            .load_one(item.to_string())
+            .await?
+            .unwrap_or_default();
+        if let Some(mut kept) = self.lock_kept() {
+            kept.every_response.insert(item.to_string(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// Loads every readable force's responses to these items in one batch and keeps them, so
+    /// that each item finds its own at once. Returns them.
+    pub async fn load_every_response(
+        &self,
+        items: Vec<String>,
+    ) -> async_graphql::Result<Vec<crate::responses::graphql::EveryResponse>> {
+        let mut loaded = self.item_responses.load_many(items.iter().cloned()).await?;
+        let mut kept = self.lock_kept();
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let responses = loaded.remove(&item).unwrap_or_default();
+                if let Some(kept) = kept.as_mut() {
+                    kept.every_response.insert(item, responses.clone());
+                }
+                responses
+            })
+            .collect())
+    }
+
+    /// Whether this operation keeps what it loads (a query does, a mutation does not): loading
+    /// ahead is worth it only then.
+    pub fn keeps(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// What this query keeps; `None` in a mutation (nothing is kept).
+    fn lock_kept(&self) -> Option<std::sync::MutexGuard<'_, Kept>> {
+        Some(
+            self.kept
+                .as_ref()?
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     /// What this query keeps in `slot` for the pair; `None` in a mutation (nothing is kept).
     fn kept<T: Clone>(
         &self,
@@ -292,11 +356,7 @@ impl Loaders {
         force: &str,
         inspection: &str,
     ) -> Option<T> {
-        let kept = self
-            .kept
-            .as_ref()?
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let kept = self.lock_kept()?;
         slot(&kept).get(force)?.get(inspection).cloned()
     }
 
@@ -306,12 +366,9 @@ impl Loaders {
         slot: impl FnOnce(&mut Kept) -> &mut ByPair<T>,
         loaded: impl IntoIterator<Item = ((String, String), T)>,
     ) {
-        let Some(kept) = &self.kept else {
+        let Some(mut kept) = self.lock_kept() else {
             return;
         };
-        let mut kept = kept
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let slot = slot(&mut kept);
         for ((force, inspection), value) in loaded {
             slot.entry(force).or_default().insert(inspection, value);
@@ -409,9 +466,15 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             async_graphql::BatchResponse::Batch(out)
         }
     };
+    // Sized for a dashboard's answer up front: grown from empty, a national answer's 140 kB
+    // were copied seven times on the way.
+    let mut body = Vec::with_capacity(16 * 1024);
+    if let Err(e) = serde_json::to_writer(&mut body, &response) {
+        return problem(AppError::Internal(format!("cannot write the answer: {e}")));
+    }
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(serde_json::to_vec(&response).unwrap_or_default())
+        .body(body)
 }
 
 fn problem(e: AppError) -> HttpResponse {

@@ -66,12 +66,9 @@ impl Inspection {
         let ahead = gql.look_ahead();
         let responses = crate::responses::graphql::load_responses_ahead(gql, &self.id, &ahead);
         let (all, ()) = futures_util::future::try_join(items, responses).await?;
-        Ok(EagerConnection::new(crate::items::service::paginate(
-            all.unwrap_or_default(),
-            None,
-            limit,
-            cursor,
-        )))
+        let page = crate::items::service::paginate(all.unwrap_or_default(), None, limit, cursor);
+        crate::responses::graphql::load_every_response_ahead(gql, &page.items, &ahead).await?;
+        Ok(EagerConnection::new(page))
     }
 
     /// The chief constable's response of a force; null if none, or not the caller's to read.

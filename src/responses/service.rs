@@ -76,13 +76,12 @@ pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppRes
 /// the force's work on each, for loaders and cross-force lists. (Inspection → forces, so that
 /// asking needs no allocation: loaders ask once per row.)
 #[derive(Debug, Default)]
-pub struct SubmittedWork(std::collections::HashMap<String, std::collections::HashSet<String>>);
+pub struct SubmittedWork(foldhash::HashMap<String, foldhash::HashSet<String>>);
 
 impl SubmittedWork {
     /// From (force, inspection) pairs.
     pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> SubmittedWork {
-        let mut by_inspection: std::collections::HashMap<_, std::collections::HashSet<_>> =
-            Default::default();
+        let mut by_inspection: foldhash::HashMap<_, foldhash::HashSet<_>> = Default::default();
         for (force, inspection) in pairs {
             by_inspection.entry(inspection).or_default().insert(force);
         }
