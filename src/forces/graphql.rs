@@ -45,9 +45,10 @@ impl Force {
         after: Option<String>,
     ) -> Result<Connection<String, WorklistEntry>> {
         let limit = crate::graphql::first(first).gql()?;
-        let page = super::worklist::list(
+        let page = super::worklist::list_with_kind(
             ctx(gql)?,
             &self.id,
+            Some(self.kind == super::model::ForceKind::Territorial),
             filter.unwrap_or_default(),
             limit,
             after,

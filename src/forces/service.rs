@@ -35,16 +35,24 @@ pub async fn get(ctx: &Ctx, id: &str) -> AppResult<Force> {
 }
 
 pub fn load(conn: &mut DbConn, id: &str, today: Date) -> AppResult<Force> {
-    let row = forces::table
-        .find(id)
-        .select(ForceRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found(format!("no force {id:?}")))?;
-    let bodies = policing_bodies::table
-        .filter(policing_bodies::force_id.eq(id))
-        .select(PolicingBodyRow::as_select())
+    // The force with its governance, in one statement: a row per policing body, or one
+    // without a body.
+    let rows: Vec<(ForceRow, Option<PolicingBodyRow>)> = forces::table
+        .left_join(policing_bodies::table)
+        .filter(forces::id.eq(id))
+        .select((
+            ForceRow::as_select(),
+            Option::<PolicingBodyRow>::as_select(),
+        ))
         .load(conn)?;
+    let mut rows = rows.into_iter();
+    let (row, first_body) = rows
+        .next()
+        .ok_or_else(|| AppError::not_found(format!("no force {id:?}")))?;
+    let bodies: Vec<PolicingBodyRow> = first_body
+        .into_iter()
+        .chain(rows.filter_map(|(_, body)| body))
+        .collect();
     Force::from_rows(row, &bodies, today)
 }
 

@@ -113,6 +113,19 @@ pub fn entries(
 pub async fn list(
     ctx: &Ctx,
     force: &str,
+    filter: InspectionFilter,
+    limit: i64,
+    cursor: Option<String>,
+) -> AppResult<Page<WorklistEntry>> {
+    list_with_kind(ctx, force, None, filter, limit, cursor).await
+}
+
+/// [`list`] for a force whose kind the caller has read already (`Force.inspections` in
+/// GraphQL): `territorial` is then not asked of the database again.
+pub async fn list_with_kind(
+    ctx: &Ctx,
+    force: &str,
+    territorial: Option<bool>,
     mut filter: InspectionFilter,
     limit: i64,
     cursor: Option<String>,
@@ -127,8 +140,11 @@ pub async fn list(
     let c = ctx.clone();
     ctx.db
         .run_read(move |conn| {
-            let territorial = force_kind_is_territorial(conn, &force)?
-                .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?;
+            let territorial = match territorial {
+                Some(t) => t,
+                None => force_kind_is_territorial(conn, &force)?
+                    .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?,
+            };
             let p = page_of_known_force(conn, &c, &filter, territorial, limit, after)?;
             let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
             let s = statuses(conn, &force, &ids)?;

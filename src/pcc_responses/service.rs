@@ -349,24 +349,18 @@ pub fn for_pairs(
     ctx: &Ctx,
     pairs: &[(String, String)],
 ) -> AppResult<Vec<PccResponse>> {
+    use crate::db::schema::inspections;
     let batch = crate::db::PairBatch::new(pairs);
-    let rows = pcc_responses::table
+    // Each response with its inspection's deadline, in one statement (the Section 55 status
+    // needs both).
+    let rows: Vec<(PccResponseRow, chrono::NaiveDate)> = pcc_responses::table
+        .inner_join(inspections::table.on(inspections::id.eq(pcc_responses::inspection_id)))
         .filter(pcc_responses::force_id.eq_any(batch.firsts()))
         .filter(pcc_responses::inspection_id.eq_any(batch.seconds()))
-        .select(PccResponseRow::as_select())
+        .select((PccResponseRow::as_select(), inspections::section55_deadline))
         .load(conn)?;
-    let deadlines: std::collections::HashMap<String, chrono::NaiveDate> =
-        crate::db::schema::inspections::table
-            .filter(crate::db::schema::inspections::id.eq_any(batch.seconds()))
-            .select((
-                crate::db::schema::inspections::id,
-                crate::db::schema::inspections::section55_deadline,
-            ))
-            .load::<(String, chrono::NaiveDate)>(conn)?
-            .into_iter()
-            .collect();
     let mut out = Vec::new();
-    for row in rows {
+    for (row, deadline) in rows {
         if !batch.asked(&row.force_id, &row.inspection_id) {
             continue;
         }
@@ -379,15 +373,10 @@ pub fn for_pairs(
         ) {
             continue;
         }
-        if let Some(deadline) = deadlines.get(&row.inspection_id) {
-            let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
-            let section55 = crate::section55::rules::status(
-                crate::types::Date(*deadline),
-                first,
-                ctx.policy.today,
-            );
-            out.push(PccResponse::from_row(row, section55)?);
-        }
+        let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
+        let section55 =
+            crate::section55::rules::status(crate::types::Date(deadline), first, ctx.policy.today);
+        out.push(PccResponse::from_row(row, section55)?);
     }
     Ok(out)
 }
