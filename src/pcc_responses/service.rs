@@ -352,11 +352,14 @@ pub fn for_pairs(
     use crate::db::schema::inspections;
     let batch = crate::db::PairBatch::new(pairs);
     // Each response with its inspection's deadline, in one statement (the Section 55 status
-    // needs both).
+    // needs both). The inspections are named on both sides of the join: given only the
+    // responses' side, PostgreSQL's generic plan read all 1,500 inspections into a hash
+    // (0.7 ms, `EXPLAIN ANALYZE`); given both, it merges two index ranges (0.1 ms).
     let rows: Vec<(PccResponseRow, chrono::NaiveDate)> = pcc_responses::table
         .inner_join(inspections::table.on(inspections::id.eq(pcc_responses::inspection_id)))
         .filter(pcc_responses::force_id.eq_any(batch.firsts()))
         .filter(pcc_responses::inspection_id.eq_any(batch.seconds()))
+        .filter(inspections::id.eq_any(batch.seconds()))
         .select((PccResponseRow::as_select(), inspections::section55_deadline))
         .load(conn)?;
     let mut out = Vec::new();
