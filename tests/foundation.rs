@@ -4,7 +4,7 @@
 mod common;
 
 use oversight::auth::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 both_backends!(
     the_43_territorial_forces_are_there_with_their_policing_bodies,
@@ -754,6 +754,22 @@ both_backends!(admin_keeps_forces_and_their_governance, |app| async move {
         .await;
     assert_eq!(created.status, 201, "{}", created.text());
     assert_eq!(created.json()["kind"], "british_transport_police");
+    // A force without a policing body is read whole, by itself and in the list.
+    let btp = app
+        .get("/v1/forces/british-transport-police")
+        .send()
+        .await
+        .json();
+    assert_eq!(btp["policing_body"], Value::Null);
+    assert_eq!(btp["governance"], json!([]));
+    let listed = app.get("/v1/forces").send().await.json();
+    let listed = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "british-transport-police")
+        .unwrap();
+    assert_eq!(listed["governance"], json!([]));
     app.put("/v1/forces/british-transport-police")
         .token(&app.admin())
         .json(body.clone())

@@ -157,8 +157,8 @@ both_backends!(
         // And no more than they take today: a list loaded twice, once ahead and once by its
         // children (a look-ahead whose loads were not kept), shows here first.
         assert!(
-            dash_small <= 18 && nat_small <= 18,
-            "more statements than before: dashboard {dash_small} (was 18), national {nat_small} (was 18)"
+            dash_small <= 18 && nat_small <= 17,
+            "more statements than before: dashboard {dash_small} (was 18), national {nat_small} (was 17)"
         );
         eprintln!(
             "{}: dashboard {dash_small} statements, national {nat_small} statements, at both sizes",

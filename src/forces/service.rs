@@ -13,18 +13,7 @@ use crate::types::Date;
 pub async fn list(ctx: &Ctx) -> AppResult<Vec<Force>> {
     let today = ctx.policy.today;
     ctx.db
-        .run(move |conn| {
-            let rows = forces::table
-                .order(forces::id)
-                .select(ForceRow::as_select())
-                .load(conn)?;
-            let bodies = policing_bodies::table
-                .select(PolicingBodyRow::as_select())
-                .load(conn)?;
-            rows.into_iter()
-                .map(|r| Force::from_rows(r, &bodies, today))
-                .collect()
-        })
+        .run(move |conn| with_governance(conn, None, today))
         .await
 }
 
@@ -35,25 +24,36 @@ pub async fn get(ctx: &Ctx, id: &str) -> AppResult<Force> {
 }
 
 pub fn load(conn: &mut DbConn, id: &str, today: Date) -> AppResult<Force> {
-    // The force with its governance, in one statement: a row per policing body, or one
-    // without a body.
-    let rows: Vec<(ForceRow, Option<PolicingBodyRow>)> = forces::table
+    with_governance(conn, Some(id), today)?
+        .pop()
+        .ok_or_else(|| AppError::not_found(format!("no force {id:?}")))
+}
+
+/// Every force, or the one `id` names, by id, each with its governance, in one statement: a
+/// row per force and policing body (or one row for a force without a body), grouped here.
+fn with_governance(conn: &mut DbConn, id: Option<&str>, today: Date) -> AppResult<Vec<Force>> {
+    let mut query = forces::table
         .left_join(policing_bodies::table)
-        .filter(forces::id.eq(id))
+        .order(forces::id)
         .select((
             ForceRow::as_select(),
             Option::<PolicingBodyRow>::as_select(),
         ))
-        .load(conn)?;
-    let mut rows = rows.into_iter();
-    let (row, first_body) = rows
-        .next()
-        .ok_or_else(|| AppError::not_found(format!("no force {id:?}")))?;
-    let bodies: Vec<PolicingBodyRow> = first_body
-        .into_iter()
-        .chain(rows.filter_map(|(_, body)| body))
-        .collect();
-    Force::from_rows(row, &bodies, today)
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(forces::id.eq(id));
+    }
+    let rows: Vec<(ForceRow, Option<PolicingBodyRow>)> = query.load(conn)?;
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while let Some((force, body)) = rows.next() {
+        let mut bodies: Vec<PolicingBodyRow> = body.into_iter().collect();
+        while let Some((_, body)) = rows.next_if(|(next, _)| next.id == force.id) {
+            bodies.extend(body);
+        }
+        out.push(Force::from_rows(force, &bodies, today)?);
+    }
+    Ok(out)
 }
 
 /// Loads several forces at once (for GraphQL loaders and lists).
