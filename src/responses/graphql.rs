@@ -163,14 +163,16 @@ impl Item {
         gql: &Context<'_>,
         force_id: String,
     ) -> Result<Option<Eager<ItemResponse>>> {
-        let response = gql
-            .data::<std::sync::Arc<Loaders>>()?
+        let loaders = gql.data::<Arc<Loaders>>()?;
+        let response = loaders
             .responses_of_force(&force_id, &self.inspection_id)
             .await?
             .get(&self.id)
             .cloned();
-        if let Some(r) = &response {
-            load_counts_ahead(gql, &gql.look_ahead(), std::slice::from_ref(r)).await?;
+        if let Some(r) = &response
+            && gql.look_ahead().field("actionCounts").exists()
+        {
+            loaders.load_counts(count_keys([&**r])).await?;
         }
         Ok(response.map(Eager))
     }
@@ -186,14 +188,13 @@ impl Item {
         after: Option<String>,
     ) -> Result<EagerConnection<ItemResponse>> {
         let limit = crate::graphql::first(first).gql()?;
-        let all = gql
-            .data::<std::sync::Arc<Loaders>>()?
-            .every_response(&self.id)
-            .await?;
+        let loaders = gql.data::<Arc<Loaders>>()?;
+        let all = loaders.every_response(&self.id).await?;
         let page = page_by(all.to_vec(), |r| r.force_id.clone(), limit, after)?;
-        let ahead = gql.look_ahead();
-        load_counts_ahead(gql, &ahead.field("edges").field("node"), &page.items).await?;
-        load_counts_ahead(gql, &ahead.field("nodes"), &page.items).await?;
+        if nodes_ask(&gql.look_ahead(), "actionCounts") {
+            let keys = count_keys(page.items.iter().map(|r| &**r));
+            loaders.load_counts(keys).await?;
+        }
         Ok(EagerConnection::shared(page))
     }
 }
@@ -246,8 +247,12 @@ pub async fn load_responses_ahead(
     inspection: &str,
     items: &async_graphql::Lookahead<'_>,
 ) -> Result<()> {
+    let loaders = gql.data::<Arc<Loaders>>()?;
+    if !loaders.keeps() {
+        return Ok(());
+    }
     let mut wanted: Vec<(String, bool)> = Vec::new();
-    for node in [items.field("edges").field("node"), items.field("nodes")] {
+    for node in nodes_of(items) {
         for field in node.field("response").selection_fields() {
             let force = field
                 .arguments()?
@@ -266,7 +271,6 @@ pub async fn load_responses_ahead(
     if wanted.is_empty() {
         return Ok(());
     }
-    let loaders = gql.data::<Arc<Loaders>>()?;
     futures_util::future::try_join_all(wanted.iter().map(|(force, counts)| async move {
         let responses = loaders.responses_of_force(force, inspection);
         if *counts {
@@ -290,17 +294,9 @@ pub async fn load_every_response_ahead(
     page: &[Item],
     items: &async_graphql::Lookahead<'_>,
 ) -> Result<()> {
-    let counts_asked = [items.field("edges").field("node"), items.field("nodes")]
+    let counts_asked = nodes_of(items)
         .iter()
-        .any(|node| {
-            let responses = node.field("responses");
-            responses
-                .field("edges")
-                .field("node")
-                .field("actionCounts")
-                .exists()
-                || responses.field("nodes").field("actionCounts").exists()
-        });
+        .any(|item| nodes_ask(&item.field("responses"), "actionCounts"));
     let loaders = gql.data::<Arc<Loaders>>()?;
     if page.is_empty() || !counts_asked || !loaders.keeps() {
         return Ok(());
@@ -308,34 +304,36 @@ pub async fn load_every_response_ahead(
     let loaded = loaders
         .load_every_response(page.iter().map(|item| item.id.clone()).collect())
         .await?;
-    let mut keys: Vec<(String, String)> = loaded
+    let keys = count_keys(loaded.iter().flat_map(|rs| rs.iter().map(|r| &**r)));
+    loaders.load_counts(keys).await
+}
+
+/// The selections of a connection's nodes, from its look-ahead: `edges { node }` and `nodes`.
+fn nodes_of<'a>(connection: &async_graphql::Lookahead<'a>) -> [async_graphql::Lookahead<'a>; 2] {
+    [
+        connection.field("edges").field("node"),
+        connection.field("nodes"),
+    ]
+}
+
+/// Whether the nodes of a connection (its look-ahead) are asked for `field`.
+fn nodes_ask(connection: &async_graphql::Lookahead<'_>, field: &str) -> bool {
+    nodes_of(connection)
         .iter()
-        .flat_map(|responses| responses.iter())
+        .any(|node| node.field(field).exists())
+}
+
+/// The distinct (force, inspection) pairs of `responses`: the keys of their action counts,
+/// loaded in one batch into the query's keep (`Loaders::load_counts`), so that each response's
+/// `actionCounts` is found at once rather than waited for one by one.
+fn count_keys<'r>(responses: impl IntoIterator<Item = &'r ItemResponse>) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = responses
+        .into_iter()
         .map(|r| (r.force_id.clone(), r.inspection_id.clone()))
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    loaders.load_counts(keys).await
-}
-
-/// Where `selection` (an item response's fields) asks for `actionCounts`, loads the counts of
-/// `responses` into the request's cache in one batch, so that each response's `actionCounts`
-/// is found at once rather than waited for one by one.
-async fn load_counts_ahead(
-    gql: &Context<'_>,
-    selection: &async_graphql::Lookahead<'_>,
-    responses: &[Arc<ItemResponse>],
-) -> Result<()> {
-    if responses.is_empty() || !selection.field("actionCounts").exists() {
-        return Ok(());
-    }
-    let mut keys: Vec<(String, String)> = responses
-        .iter()
-        .map(|r| (r.force_id.clone(), r.inspection_id.clone()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    gql.data::<Arc<Loaders>>()?.load_counts(keys).await
+    keys
 }
 
 #[derive(Default)]
