@@ -128,22 +128,19 @@ impl Loader<(String, String)> for ActionCountsLoader {
         &self,
         keys: &[(String, String)],
     ) -> Result<HashMap<(String, String), Self::Value>> {
-        let keys = keys.to_vec();
+        let pairs = keys.to_vec();
         let today = self.ctx.policy.today;
-        let (keys, rows) = self
+        let rows = self
             .ctx
             .db
-            .run(move |conn| {
-                let rows = service::counts_for_inspections(conn, &keys, today)?;
-                Ok((keys, rows))
-            })
+            .run(move |conn| service::counts_for_inspections(conn, &pairs, today))
             .await
             .map_err(|e| e.to_gql())?;
         // Every pair asked gets its map, empty where the force has no actions on the
         // inspection: that, too, is an answer to keep.
         let mut by_pair: HashMap<(String, String), foldhash::HashMap<_, _>> = keys
-            .into_iter()
-            .map(|pair| (pair, foldhash::HashMap::default()))
+            .iter()
+            .map(|pair| (pair.clone(), foldhash::HashMap::default()))
             .collect();
         for row in rows {
             if let Some(items) = by_pair.get_mut(&(row.force_id, row.inspection_id)) {
