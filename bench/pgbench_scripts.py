@@ -68,8 +68,9 @@ V["submitters"] = "{" + ",".join(psql(
 w3 = [
     f'SELECT {INSPECTION_COLUMNS} FROM "inspections" WHERE ("inspections"."id" = :national) LIMIT :one;',
     'SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY(:national_ids)) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";',
-    'SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number", "items"."text", "items"."to_chief_constables", "items"."to_policing_bodies", "items"."addressee_forces", "items"."other_bodies", "items"."due_on", "items"."version", "items"."created_at", "items"."updated_at" FROM "items" WHERE ("items"."inspection_id" = ANY(:national_ids));',
-    'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."response", "item_responses"."hmicfrs_status", "item_responses"."version", "item_responses"."created_at", "item_responses"."updated_at" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
+    # W3 asks none of the items' or responses' wider fields: the service reads them narrow.
+    'SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number" FROM "items" WHERE ("items"."inspection_id" = ANY(:national_ids));',
+    'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."hmicfrs_status" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
     'SELECT "force_responses"."force_id", "force_responses"."inspection_id" FROM "force_responses" WHERE (("force_responses"."inspection_id" = ANY(:national_ids)) AND ("force_responses"."status" = :submitted));',
     f'SELECT "actions"."force_id", "actions"."inspection_id", "actions"."item_id", {counts} FROM "actions" WHERE (("actions"."force_id" = ANY(:submitters)) AND ("actions"."inspection_id" = ANY(:national_ids))) GROUP BY "actions"."force_id", "actions"."inspection_id", "actions"."item_id";',
 ]

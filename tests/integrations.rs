@@ -167,6 +167,96 @@ both_backends!(
     }
 );
 
+// Items and item responses are read narrow where the query asks none of their wider fields
+// (docs/PERFORMANCE.md). A wide field asked anywhere (in a fragment, or in another branch for
+// the same type) reads whole rows: every field shows its stored value, never an empty one.
+both_backends!(
+    wide_fields_asked_anywhere_read_whole_rows,
+    |app| async move {
+        let ids = national_data(&app, 1, 1, &["norfolk"]).await;
+        let viewer = app.viewer("norfolk");
+        let narrow = app
+            .gql(
+                Some(&viewer),
+                r#"query($id: ID!) { inspection(id: $id) { items { edges { node { kind number
+                    response(forceId: "norfolk") { forceId acceptance hmicfrsStatus actionCounts { total } } } } } } }"#,
+                json!({"id": ids[0]}),
+            )
+            .await;
+        assert!(narrow["errors"].is_null(), "{narrow}");
+        let node = &narrow["data"]["inspection"]["items"]["edges"][0]["node"];
+        assert_eq!(node["number"], 1);
+        assert_eq!(node["response"]["acceptance"], "ACCEPTED");
+        assert_eq!(node["response"]["actionCounts"]["total"], 2);
+
+        let wide = app
+            .gql(
+                Some(&viewer),
+                r#"query($id: ID!) { inspection(id: $id) { items { nodes { ...Whole
+                    response(forceId: "norfolk") { acceptance }
+                    responses { nodes { forceId } } } } }
+                    again: inspection(id: $id) { items { nodes { responses { nodes { ... on ItemResponse { response version updatedAt } } } } } } }
+                  fragment Whole on Item { text dueOn version createdAt }"#,
+                json!({"id": ids[0]}),
+            )
+            .await;
+        assert!(wide["errors"].is_null(), "{wide}");
+        let item = &wide["data"]["inspection"]["items"]["nodes"][0];
+        assert_eq!(
+            item["text"],
+            "By 30 April 2026, chief constables should make sure …"
+        );
+        assert_eq!(item["dueOn"], "2026-04-30");
+        assert_eq!(item["version"], 1);
+        assert!(
+            !item["createdAt"].as_str().unwrap().starts_with("1970"),
+            "{item}"
+        );
+        assert_eq!(item["responses"]["nodes"][0]["forceId"], "norfolk");
+        let response = &wide["data"]["again"]["items"]["nodes"][0]["responses"]["nodes"][0];
+        assert_eq!(response["version"], 1);
+        assert_eq!(response["response"], "");
+        assert!(
+            !response["updatedAt"].as_str().unwrap().starts_with("1970"),
+            "{response}"
+        );
+
+        // A narrative written is read back whole.
+        let editor = app.editor("norfolk");
+        let item_id = item_id_of(&app, &ids[0]).await;
+        let path = format!("/v1/forces/norfolk/items/{item_id}/response");
+        let etag = app.get(&path).token(&editor).send().await.etag();
+        let res = app
+            .put(&path)
+            .token(&editor)
+            .if_match(&etag)
+            .json(json!({"response": "We accept and will report by May."}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let read = app
+            .gql(
+                Some(&viewer),
+                r#"query($id: ID!) { inspection(id: $id) { items { nodes {
+                    response(forceId: "norfolk") { response version } } } } }"#,
+                json!({"id": ids[0]}),
+            )
+            .await;
+        let response = &read["data"]["inspection"]["items"]["nodes"][0]["response"];
+        assert_eq!(response["response"], "We accept and will report by May.");
+        assert_eq!(response["version"], 2);
+    }
+);
+
+async fn item_id_of(app: &TestApp, inspection: &str) -> String {
+    let res = app
+        .get(&format!("/v1/inspections/{inspection}/items"))
+        .token(&app.analyst())
+        .send()
+        .await;
+    res.json()["items"][0]["id"].as_str().unwrap().to_string()
+}
+
 // Migration 000004 gives existing actions their item's inspection: taken back down and run
 // again over real rows, every action ends up with its item's inspection.
 both_backends!(

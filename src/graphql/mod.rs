@@ -13,7 +13,9 @@ use crate::types::{Page, clamp_limit};
 
 pub mod eager;
 mod order;
+mod selected;
 pub use eager::{Eager, EagerConnection, EagerFields};
+pub use selected::Selected;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 16;
@@ -27,11 +29,13 @@ pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 pub const MAX_SELECTIONS: usize = 500;
 
 /// A query that passed [`check_size`]: its parsed document (`None` if it does not parse: the
-/// executor then answers with its own error) and whether it holds a mutation.
+/// executor then answers with its own error), whether it holds a mutation, and the fields it
+/// selects (for the loaders' choice of columns).
 #[derive(Clone)]
 pub struct Checked {
     pub doc: Option<async_graphql::parser::types::ExecutableDocument>,
     pub mutation: bool,
+    pub selected: std::sync::Arc<Selected>,
 }
 
 /// Refuses, before any work, a query too long or with too many fields (thousands of aliases
@@ -48,6 +52,7 @@ pub fn check_size(query: &str) -> Result<Checked, AppError> {
         return Ok(Checked {
             doc: None,
             mutation: false,
+            selected: std::sync::Arc::new(Selected::everything()),
         });
     };
     fn count(set: &SelectionSet) -> usize {
@@ -81,9 +86,11 @@ pub fn check_size(query: &str) -> Result<Checked, AppError> {
         .operations
         .iter()
         .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation);
+    let selected = std::sync::Arc::new(Selected::of(&doc));
     Ok(Checked {
         doc: Some(doc),
         mutation,
+        selected,
     })
 }
 
@@ -214,14 +221,26 @@ struct Kept {
 }
 
 impl Loaders {
-    /// Loaders for one operation; `cache` for a query, not for a mutation.
-    pub fn new(ctx: &Ctx, cache: bool) -> Loaders {
+    /// Loaders for one operation; `cache` for a query, not for a mutation. `selected` (the
+    /// fields the operation's document selects) decides whether items and item responses are
+    /// read whole or narrow (their types' `WIDE_FIELDS`).
+    pub fn new(ctx: &Ctx, cache: bool, selected: &Selected) -> Loaders {
+        use crate::items::model::Item;
+        use crate::responses::model::ItemResponse;
+        let whole_items = selected.asks_any("Item", Item::WIDE_FIELDS);
+        let whole_responses = selected.asks_any("ItemResponse", ItemResponse::WIDE_FIELDS);
         Loaders {
-            items: batched(crate::items::graphql::ItemsByInspection { ctx: ctx.clone() }),
+            items: batched(crate::items::graphql::ItemsByInspection {
+                ctx: ctx.clone(),
+                whole: whole_items,
+            }),
             force_responses: batched(crate::responses::graphql::ForceResponses {
                 ctx: ctx.clone(),
             }),
-            item_responses: batched(crate::responses::graphql::ItemResponses { ctx: ctx.clone() }),
+            item_responses: batched(crate::responses::graphql::ItemResponses {
+                ctx: ctx.clone(),
+                whole: whole_responses,
+            }),
             actions: batched(crate::actions::graphql::Actions { ctx: ctx.clone() }),
             pcc_responses: batched(crate::pcc_responses::graphql::PccResponses {
                 ctx: ctx.clone(),
@@ -231,6 +250,7 @@ impl Loaders {
             }),
             item_responses_of_force: batched(crate::responses::graphql::ItemResponsesOfForce {
                 ctx: ctx.clone(),
+                whole: whole_responses,
             }),
             force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
                 ctx: ctx.clone(),
@@ -438,7 +458,7 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     // stale to the next, which may follow a mutation. Its answer's keys are put in selection
     // order (`order`).
     let run = |(op, checked): (async_graphql::Request, Checked)| {
-        let loaders = std::sync::Arc::new(Loaders::new(&ctx, !checked.mutation));
+        let loaders = std::sync::Arc::new(Loaders::new(&ctx, !checked.mutation, &checked.selected));
         let name = op.operation_name.clone();
         let execution = state.schema.execute(op.data(ctx.clone()).data(loaders));
         async move {

@@ -29,6 +29,8 @@ impl ItemQuery {
 /// already been found readable by the resolver that yielded them.
 pub struct ItemsByInspection {
     pub ctx: Ctx,
+    /// Whether the query asks for [`Item::WIDE_FIELDS`]: if not, items are read narrow.
+    pub whole: bool,
 }
 
 impl Loader<String> for ItemsByInspection {
@@ -37,10 +39,17 @@ impl Loader<String> for ItemsByInspection {
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<Item>>, Self::Error> {
         let keys = keys.to_vec();
+        let whole = self.whole;
         let items = self
             .ctx
             .db
-            .run(move |conn| service::for_inspections(conn, &keys))
+            .run(move |conn| {
+                if whole {
+                    service::for_inspections(conn, &keys)
+                } else {
+                    service::for_inspections_narrow(conn, &keys)
+                }
+            })
             .await
             .map_err(|e: AppError| e.to_gql())?;
         let mut map: HashMap<String, Vec<Item>> = HashMap::new();

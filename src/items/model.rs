@@ -103,6 +103,44 @@ impl crate::graphql::EagerFields for Item {
 }
 
 impl Item {
+    /// The GraphQL fields read from the columns a narrow item ([`Item::narrow`]) leaves out.
+    pub const WIDE_FIELDS: &'static [&'static str] = &[
+        "text",
+        "addressees",
+        "dueOn",
+        "version",
+        "createdAt",
+        "updatedAt",
+    ];
+
+    /// The GraphQL fields a narrow item answers: its own columns, and resolvers that read
+    /// only its id and inspection. (A test holds every field of `Item` to one of the lists.)
+    pub const NARROW_FIELDS: &'static [&'static str] = &[
+        "id",
+        "inspectionId",
+        "kind",
+        "number",
+        "response",
+        "responses",
+    ];
+
+    /// An item with its identity, kind and number only, for a query that asks none of
+    /// [`Item::WIDE_FIELDS`]: the other fields hold empty values that nothing reads.
+    pub fn narrow(id: String, inspection_id: String, kind: ItemKind, number: i32) -> Item {
+        Item {
+            id,
+            inspection_id,
+            kind,
+            number,
+            text: String::new(),
+            addressees: Addressees::default(),
+            due_on: None,
+            version: 0,
+            created_at: Timestamp(chrono::DateTime::UNIX_EPOCH),
+            updated_at: Timestamp(chrono::DateTime::UNIX_EPOCH),
+        }
+    }
+
     pub fn from_row(row: ItemRow) -> Result<Item, AppError> {
         Ok(Item {
             kind: ItemKind::from_db(&row.kind)?,

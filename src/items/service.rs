@@ -37,6 +37,28 @@ pub fn for_inspections(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Item>
     sorted(rows)
 }
 
+/// The items of inspections, in document order, with only what [`Item::narrow`] holds: for a
+/// query that asks none of [`Item::WIDE_FIELDS`].
+pub fn for_inspections_narrow(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Item>> {
+    let rows: Vec<(String, String, String, i32)> = items::table
+        .filter(items::inspection_id.eq_any(ids))
+        .select((items::id, items::inspection_id, items::kind, items::number))
+        .load(conn)?;
+    let mut items = rows
+        .into_iter()
+        .map(|(id, inspection_id, kind, number)| {
+            Ok(Item::narrow(
+                id,
+                inspection_id,
+                ItemKind::from_db(&kind)?,
+                number,
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    items.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+    Ok(items)
+}
+
 fn sorted(rows: Vec<ItemRow>) -> AppResult<Vec<Item>> {
     let mut items = rows
         .into_iter()

@@ -73,6 +73,8 @@ impl Loader<(String, String)> for ForceResponses {
 /// Item responses by item, across every force whose work the caller may read.
 pub struct ItemResponses {
     pub ctx: Ctx,
+    /// Whether the query asks for [`ItemResponse::WIDE_FIELDS`]: if not, rows are read narrow.
+    pub whole: bool,
 }
 
 /// Every readable force's response to an item, by force id.
@@ -85,10 +87,11 @@ impl Loader<String> for ItemResponses {
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>> {
         let keys = keys.to_vec();
         let c = self.ctx.clone();
+        let whole = self.whole;
         let all = self
             .ctx
             .db
-            .run(move |conn| service::item_responses_for_items(conn, &c, &keys))
+            .run(move |conn| service::item_responses_for_items(conn, &c, &keys, whole))
             .await
             .map_err(|e| e.to_gql())?;
         let mut out: HashMap<String, Vec<Arc<ItemResponse>>> = HashMap::new();
@@ -104,6 +107,8 @@ impl Loader<String> for ItemResponses {
 /// ranges of one index rather than probing it for each of 400 items.
 pub struct ItemResponsesOfForce {
     pub ctx: Ctx,
+    /// As for [`ItemResponses`].
+    pub whole: bool,
 }
 
 /// A force's responses to an inspection's items, by item id.
@@ -119,10 +124,11 @@ impl Loader<(String, String)> for ItemResponsesOfForce {
     ) -> Result<HashMap<(String, String), Self::Value>> {
         let keys = keys.to_vec();
         let c = self.ctx.clone();
+        let whole = self.whole;
         let found = self
             .ctx
             .db
-            .run(move |conn| service::item_responses_of_forces(conn, &c, &keys))
+            .run(move |conn| service::item_responses_of_forces(conn, &c, &keys, whole))
             .await
             .map_err(|e| e.to_gql())?;
         let mut out: HashMap<(String, String), foldhash::HashMap<String, Arc<ItemResponse>>> =

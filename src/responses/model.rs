@@ -137,7 +137,48 @@ impl crate::graphql::EagerFields for ItemResponse {
     ];
 }
 
+impl ItemResponseRow {
+    /// A row with the columns a narrow read selects; the others hold empty values that a
+    /// query asking none of [`ItemResponse::WIDE_FIELDS`] never reads.
+    pub fn narrow(
+        force_id: String,
+        item_id: String,
+        inspection_id: String,
+        acceptance: Option<String>,
+        hmicfrs_status: String,
+    ) -> ItemResponseRow {
+        ItemResponseRow {
+            force_id,
+            item_id,
+            inspection_id,
+            acceptance,
+            response: String::new(),
+            hmicfrs_status,
+            version: 0,
+            created_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            updated_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+        }
+    }
+}
+
 impl ItemResponse {
+    /// The GraphQL fields read from the columns a narrow row ([`ItemResponseRow::narrow`])
+    /// leaves out.
+    pub const WIDE_FIELDS: &'static [&'static str] =
+        &["response", "version", "createdAt", "updatedAt"];
+
+    /// The GraphQL fields a narrow row answers: its own columns, and resolvers that read only
+    /// its force, item and inspection. (A test holds every field to one of the lists.)
+    pub const NARROW_FIELDS: &'static [&'static str] = &[
+        "forceId",
+        "itemId",
+        "inspectionId",
+        "acceptance",
+        "hmicfrsStatus",
+        "actions",
+        "actionCounts",
+    ];
+
     pub fn from_row(row: ItemResponseRow) -> Result<ItemResponse, AppError> {
         Ok(ItemResponse {
             acceptance: row

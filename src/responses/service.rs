@@ -485,32 +485,79 @@ pub async fn put_item_response(
 
 /// Item responses of many items, for loaders: only those of forces whose work the caller may
 /// read at its stage.
+/// `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for a query that asks
+/// none of [`ItemResponse::WIDE_FIELDS`].
 pub fn item_responses_for_items(
     conn: &mut DbConn,
     ctx: &Ctx,
     item_ids: &[String],
+    whole: bool,
 ) -> AppResult<Vec<ItemResponse>> {
-    let rows = item_responses::table
-        .filter(item_responses::item_id.eq_any(item_ids))
-        .order((item_responses::item_id, item_responses::force_id))
-        .select(ItemResponseRow::as_select())
-        .load(conn)?;
+    let query = || {
+        item_responses::table
+            .filter(item_responses::item_id.eq_any(item_ids))
+            .order((item_responses::item_id, item_responses::force_id))
+    };
+    let rows = if whole {
+        query().select(ItemResponseRow::as_select()).load(conn)?
+    } else {
+        narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
+    };
     readable_item_responses(conn, ctx, rows)
 }
 
+/// The columns of a narrow item response, in [`ItemResponseRow::narrow`]'s order.
+const NARROW_RESPONSE: (
+    item_responses::force_id,
+    item_responses::item_id,
+    item_responses::inspection_id,
+    item_responses::acceptance,
+    item_responses::hmicfrs_status,
+) = (
+    item_responses::force_id,
+    item_responses::item_id,
+    item_responses::inspection_id,
+    item_responses::acceptance,
+    item_responses::hmicfrs_status,
+);
+
+type NarrowResponse = (String, String, String, Option<String>, String);
+
+fn narrow_rows(rows: Vec<NarrowResponse>) -> Vec<ItemResponseRow> {
+    rows.into_iter()
+        .map(
+            |(force_id, item_id, inspection_id, acceptance, hmicfrs_status)| {
+                ItemResponseRow::narrow(
+                    force_id,
+                    item_id,
+                    inspection_id,
+                    acceptance,
+                    hmicfrs_status,
+                )
+            },
+        )
+        .collect()
+}
+
 /// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
-/// where the caller may read them.
+/// where the caller may read them; `whole` as for [`item_responses_for_items`].
 pub fn item_responses_of_forces(
     conn: &mut DbConn,
     ctx: &Ctx,
     pairs: &[(String, String)],
+    whole: bool,
 ) -> AppResult<Vec<ItemResponse>> {
     let batch = crate::db::PairBatch::new(pairs);
-    let rows: Vec<ItemResponseRow> = item_responses::table
-        .filter(item_responses::force_id.eq_any(batch.firsts()))
-        .filter(item_responses::inspection_id.eq_any(batch.seconds()))
-        .select(ItemResponseRow::as_select())
-        .load(conn)?;
+    let query = || {
+        item_responses::table
+            .filter(item_responses::force_id.eq_any(batch.firsts()))
+            .filter(item_responses::inspection_id.eq_any(batch.seconds()))
+    };
+    let rows: Vec<ItemResponseRow> = if whole {
+        query().select(ItemResponseRow::as_select()).load(conn)?
+    } else {
+        narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
+    };
     let rows = rows
         .into_iter()
         .filter(|r| batch.asked(&r.force_id, &r.inspection_id))
