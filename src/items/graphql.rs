@@ -43,13 +43,7 @@ impl Loader<String> for ItemsByInspection {
         let items = self
             .ctx
             .db
-            .run(move |conn| {
-                if whole {
-                    service::for_inspections(conn, &keys)
-                } else {
-                    service::for_inspections_narrow(conn, &keys)
-                }
-            })
+            .run(move |conn| service::for_inspections(conn, &keys, whole))
             .await
             .map_err(|e: AppError| e.to_gql())?;
         let mut map: HashMap<String, Vec<Item>> = HashMap::new();

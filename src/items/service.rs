@@ -28,42 +28,32 @@ pub fn for_inspection(conn: &mut DbConn, inspection_id: &str) -> AppResult<Vec<I
     sorted(rows)
 }
 
-/// Items of several inspections at once (GraphQL loaders), in document order.
-pub fn for_inspections(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Item>> {
-    let rows = items::table
-        .filter(items::inspection_id.eq_any(ids))
-        .select(ItemRow::as_select())
-        .load(conn)?;
-    sorted(rows)
-}
-
-/// The items of inspections, in document order, with only what [`Item::narrow`] holds: for a
-/// query that asks none of [`Item::WIDE_FIELDS`].
-pub fn for_inspections_narrow(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Item>> {
-    let rows: Vec<(String, String, String, i32)> = items::table
-        .filter(items::inspection_id.eq_any(ids))
+/// Items of several inspections at once (GraphQL loaders), in document order: whole, or
+/// narrow ([`Item::narrow`]) for a query that asks none of [`Item::WIDE_FIELDS`].
+pub fn for_inspections(conn: &mut DbConn, ids: &[String], whole: bool) -> AppResult<Vec<Item>> {
+    let query = || items::table.filter(items::inspection_id.eq_any(ids));
+    if whole {
+        return sorted(query().select(ItemRow::as_select()).load(conn)?);
+    }
+    let rows: Vec<(String, String, String, i32)> = query()
         .select((items::id, items::inspection_id, items::kind, items::number))
         .load(conn)?;
-    let mut items = rows
-        .into_iter()
-        .map(|(id, inspection_id, kind, number)| {
-            Ok(Item::narrow(
-                id,
-                inspection_id,
-                ItemKind::from_db(&kind)?,
-                number,
-            ))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    items.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
-    Ok(items)
+    in_document_order(rows.into_iter().map(|(id, inspection_id, kind, number)| {
+        Ok(Item::narrow(
+            id,
+            inspection_id,
+            ItemKind::from_db(&kind)?,
+            number,
+        ))
+    }))
 }
 
 fn sorted(rows: Vec<ItemRow>) -> AppResult<Vec<Item>> {
-    let mut items = rows
-        .into_iter()
-        .map(Item::from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+    in_document_order(rows.into_iter().map(Item::from_row))
+}
+
+fn in_document_order(items: impl Iterator<Item = AppResult<Item>>) -> AppResult<Vec<Item>> {
+    let mut items = items.collect::<AppResult<Vec<_>>>()?;
     items.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
     Ok(items)
 }

@@ -137,15 +137,15 @@ impl crate::graphql::EagerFields for ItemResponse {
     ];
 }
 
+/// The columns a narrow read of an item response selects: force, item, inspection,
+/// acceptance and HMICFRS status.
+pub type NarrowResponseRow = (String, String, String, Option<String>, String);
+
 impl ItemResponseRow {
-    /// A row with the columns a narrow read selects; the others hold empty values that a
-    /// query asking none of [`ItemResponse::WIDE_FIELDS`] never reads.
+    /// A row from the columns a narrow read selects; the others hold empty values that a query
+    /// asking none of [`ItemResponse::WIDE_FIELDS`] never reads.
     pub fn narrow(
-        force_id: String,
-        item_id: String,
-        inspection_id: String,
-        acceptance: Option<String>,
-        hmicfrs_status: String,
+        (force_id, item_id, inspection_id, acceptance, hmicfrs_status): NarrowResponseRow,
     ) -> ItemResponseRow {
         ItemResponseRow {
             force_id,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{
     ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
-    ItemResponseRow, ResponseStatus,
+    ItemResponseRow, NarrowResponseRow, ResponseStatus,
 };
 use crate::app::Ctx;
 use crate::audit::model::Entity;
@@ -484,8 +484,7 @@ pub async fn put_item_response(
 }
 
 /// Item responses of many items, for loaders: only those of forces whose work the caller may
-/// read at its stage.
-/// `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for a query that asks
+/// read at its stage. `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for a query that asks
 /// none of [`ItemResponse::WIDE_FIELDS`].
 pub fn item_responses_for_items(
     conn: &mut DbConn,
@@ -506,7 +505,7 @@ pub fn item_responses_for_items(
     readable_item_responses(conn, ctx, rows)
 }
 
-/// The columns of a narrow item response, in [`ItemResponseRow::narrow`]'s order.
+/// The columns of a narrow item response ([`NarrowResponseRow`]).
 const NARROW_RESPONSE: (
     item_responses::force_id,
     item_responses::item_id,
@@ -521,22 +520,8 @@ const NARROW_RESPONSE: (
     item_responses::hmicfrs_status,
 );
 
-type NarrowResponse = (String, String, String, Option<String>, String);
-
-fn narrow_rows(rows: Vec<NarrowResponse>) -> Vec<ItemResponseRow> {
-    rows.into_iter()
-        .map(
-            |(force_id, item_id, inspection_id, acceptance, hmicfrs_status)| {
-                ItemResponseRow::narrow(
-                    force_id,
-                    item_id,
-                    inspection_id,
-                    acceptance,
-                    hmicfrs_status,
-                )
-            },
-        )
-        .collect()
+fn narrow_rows(rows: Vec<NarrowResponseRow>) -> Vec<ItemResponseRow> {
+    rows.into_iter().map(ItemResponseRow::narrow).collect()
 }
 
 /// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
