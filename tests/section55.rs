@@ -104,10 +104,17 @@ both_backends!(
         );
         insta::assert_snapshot!("example_html", html.text());
         let json = document(&app, &id, "application/json").await.json();
+        // Published through the API today, after the deadline: late by as many days as have
+        // passed since, which the snapshot cannot hold.
+        let since_deadline = (chrono::Utc::now().date_naive()
+            - chrono::NaiveDate::from_ymd_opt(2025, 7, 11).unwrap())
+        .num_days();
+        assert_eq!(json["section55"]["days_late"], since_deadline);
         insta::assert_json_snapshot!("example_json", json, {
             ".inspection.id" => "[id]",
             ".recommendations[].id" => "[id]",
             ".pcc_response.published_at" => "[time]",
+            ".section55.days_late" => "[days since the deadline]",
         });
         // Every fact of the published example is held and printed again.
         let text = md.text();
