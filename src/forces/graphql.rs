@@ -45,16 +45,23 @@ impl Force {
         after: Option<String>,
     ) -> Result<Connection<String, WorklistEntry>> {
         let limit = crate::graphql::first(first).gql()?;
-        let page = super::worklist::list_with_kind(
+        let loaders = gql.data::<std::sync::Arc<crate::graphql::Loaders>>()?;
+        let with_responses = loaders.worklist_brings_responses();
+        let (page, responses) = super::worklist::list_with_kind(
             ctx(gql)?,
             &self.id,
             Some(self.kind == super::model::ForceKind::Territorial),
+            with_responses,
             filter.unwrap_or_default(),
             limit,
             after,
         )
         .await
         .gql()?;
+        if with_responses {
+            let inspections = page.items.iter().map(|e| e.inspection.id.as_str());
+            loaders.keep_worklist_responses(&self.id, inspections, responses);
+        }
         Ok(connection(page))
     }
 

@@ -12,8 +12,8 @@ use crate::db::schema::{force_responses, pcc_responses};
 use crate::error::{AppError, AppResult};
 use crate::inspections::model::{Inspection, InspectionFilter};
 use crate::inspections::service::{Cursor, force_kind_is_territorial, page_of_known_force};
-use crate::pcc_responses::model::PccStatus;
-use crate::responses::model::ResponseStatus;
+use crate::pcc_responses::model::{PccResponse, PccResponseRow, PccStatus};
+use crate::responses::model::{ForceResponse, ForceResponseRow, ResponseStatus};
 use crate::section55::rules::{Section55Status, status};
 use crate::types::{Date, Page, decode_cursor};
 
@@ -52,6 +52,69 @@ pub fn statuses(conn: &mut DbConn, force: &str, inspection_ids: &[String]) -> Ap
         ))
         .load(conn)?;
     Ok(Statuses { responses, pcc })
+}
+
+/// A force's responses to a page of its worklist, whole, those the caller may read: read with
+/// the statuses when a GraphQL query also asks for them (`Inspection.forceResponse`,
+/// `pccResponse`), so that the dashboard does not read the same rows twice.
+#[derive(Debug, Default)]
+pub struct Responses {
+    pub force: Vec<ForceResponse>,
+    pub pcc: Vec<PccResponse>,
+}
+
+/// [`statuses`] read from whole rows, with the responses among them the caller may read
+/// (by the rules the loaders apply: `readable_force_response`, `pcc_responses::readable`).
+pub fn statuses_with_responses(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    inspections: &[Inspection],
+) -> AppResult<(Statuses, Responses)> {
+    let ids: Vec<&str> = inspections.iter().map(|i| i.id.as_str()).collect();
+    let force_rows: Vec<ForceResponseRow> = force_responses::table
+        .filter(force_responses::force_id.eq(force))
+        .filter(force_responses::inspection_id.eq_any(&ids))
+        .select(ForceResponseRow::as_select())
+        .load(conn)?;
+    let pcc_rows: Vec<PccResponseRow> = pcc_responses::table
+        .filter(pcc_responses::force_id.eq(force))
+        .filter(pcc_responses::inspection_id.eq_any(&ids))
+        .select(PccResponseRow::as_select())
+        .load(conn)?;
+    let statuses = Statuses {
+        responses: force_rows
+            .iter()
+            .map(|r| (r.inspection_id.clone(), r.status.clone()))
+            .collect(),
+        pcc: pcc_rows
+            .iter()
+            .map(|r| {
+                (
+                    r.inspection_id.clone(),
+                    r.status.clone(),
+                    r.first_published_at,
+                )
+            })
+            .collect(),
+    };
+    let mut responses = Responses::default();
+    for row in force_rows {
+        responses
+            .force
+            .extend(crate::responses::service::readable_force_response(
+                ctx, row,
+            )?);
+    }
+    for row in pcc_rows {
+        if let Some(inspection) = inspections.iter().find(|i| i.id == row.inspection_id) {
+            let deadline = inspection.section55_deadline;
+            responses
+                .pcc
+                .extend(crate::pcc_responses::service::readable(ctx, row, deadline)?);
+        }
+    }
+    Ok((statuses, responses))
 }
 
 /// The Section 55 status of a force for an inspection, from the first publication time.
@@ -117,19 +180,23 @@ pub async fn list(
     limit: i64,
     cursor: Option<String>,
 ) -> AppResult<Page<WorklistEntry>> {
-    list_with_kind(ctx, force, None, filter, limit, cursor).await
+    let (page, _) = list_with_kind(ctx, force, None, false, filter, limit, cursor).await?;
+    Ok(page)
 }
 
 /// [`list`] for a force whose kind the caller has read already (`Force.inspections` in
-/// GraphQL): `territorial` is then not asked of the database again.
+/// GraphQL): `territorial` is then not asked of the database again. With `with_responses`,
+/// the force's responses to the page's inspections come too, whole (see [`Responses`]);
+/// without, they are left empty.
 pub async fn list_with_kind(
     ctx: &Ctx,
     force: &str,
     territorial: Option<bool>,
+    with_responses: bool,
     mut filter: InspectionFilter,
     limit: i64,
     cursor: Option<String>,
-) -> AppResult<Page<WorklistEntry>> {
+) -> AppResult<(Page<WorklistEntry>, Responses)> {
     policy::require_public_read(&ctx.principal, &ctx.policy)?;
     let after: Option<Cursor> = cursor
         .as_deref()
@@ -146,14 +213,19 @@ pub async fn list_with_kind(
                     .ok_or_else(|| AppError::not_found(format!("no force {force:?}")))?,
             };
             let p = page_of_known_force(conn, &c, &filter, territorial, limit, after)?;
-            let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
-            let s = statuses(conn, &force, &ids)?;
+            let (s, responses) = if with_responses {
+                statuses_with_responses(conn, &c, &force, &p.items)?
+            } else {
+                let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
+                (statuses(conn, &force, &ids)?, Responses::default())
+            };
             let items = entries(&c, &force, p.items, &s)?;
-            Ok(Page {
+            let page = Page {
                 items,
                 cursors: p.cursors,
                 next_cursor: p.next_cursor,
-            })
+            };
+            Ok((page, responses))
         })
         .await
 }

@@ -188,12 +188,14 @@ pub fn connection<T: OutputType>(page: Page<T>) -> Connection<String, T, EmptyFi
 /// Per-request batch loaders, so a query never issues one statement per row.
 pub struct Loaders {
     pub items: DataLoader<crate::items::graphql::ItemsByInspection>,
-    pub force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
+    /// Asked through [`Loaders::force_response`], which first looks in what a worklist kept.
+    force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
     /// Asked through [`Loaders::every_response`] and [`Loaders::load_every_response`], which
     /// keep what it loads.
     item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
-    pub pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
+    /// Asked through [`Loaders::pcc_response`], which first looks in what a worklist kept.
+    pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
     /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
     action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
     /// Asked through [`Loaders::responses_of_force`], which keeps what it loads.
@@ -206,6 +208,10 @@ pub struct Loaders {
     kept: Option<std::sync::Mutex<Kept>>,
     /// The counts of an item without actions.
     pub no_actions: Eager<crate::actions::service::ActionCounts>,
+    /// Whether the operation's document asks an inspection for a force's response or PCC
+    /// response anywhere: a worklist then reads its statuses from the whole rows and keeps
+    /// them (see [`Loaders::worklist_brings_responses`]).
+    asks_inspection_responses: bool,
 }
 
 /// By force, then inspection. (foldhash: these maps are asked once for each of hundreds of
@@ -218,6 +224,11 @@ struct Kept {
     responses: ByPair<crate::responses::graphql::ResponsesByItem>,
     /// Every readable force's responses to an item, by item.
     every_response: foldhash::HashMap<String, crate::responses::graphql::EveryResponse>,
+    /// A force's response to an inspection on a worklist page read in this query; `None`
+    /// where there is none the caller may read.
+    force_response: ByPair<Option<crate::responses::model::ForceResponse>>,
+    /// The same for PCC responses.
+    pcc_response: ByPair<Option<crate::pcc_responses::model::PccResponse>>,
 }
 
 impl Loaders {
@@ -257,7 +268,75 @@ impl Loaders {
             }),
             kept: cache.then(Default::default),
             no_actions: Eager::new(Default::default()),
+            asks_inspection_responses: selected
+                .asks_any("Inspection", &["forceResponse", "pccResponse"]),
         }
+    }
+
+    /// Whether a force's worklist should read its responses whole and keep them
+    /// ([`Loaders::keep_worklist_responses`]): in a query (which keeps what it loads) whose
+    /// document asks inspections for them. The dashboard's `forceResponse` and `pccResponse`
+    /// then cost no statements of their own.
+    pub fn worklist_brings_responses(&self) -> bool {
+        self.keeps() && self.asks_inspection_responses
+    }
+
+    /// Keeps a worklist page's responses for `force`: every inspection of the page gets an
+    /// entry, empty where the force has no response the caller may read.
+    pub fn keep_worklist_responses<'i>(
+        &self,
+        force: &str,
+        inspections: impl IntoIterator<Item = &'i str>,
+        responses: crate::forces::worklist::Responses,
+    ) {
+        let mut by_force: foldhash::HashMap<String, _> = responses
+            .force
+            .into_iter()
+            .map(|r| (r.inspection_id.clone(), r))
+            .collect();
+        let mut by_pcc: foldhash::HashMap<String, _> = responses
+            .pcc
+            .into_iter()
+            .map(|r| (r.inspection_id.clone(), r))
+            .collect();
+        let (mut force_rows, mut pcc_rows) = (Vec::new(), Vec::new());
+        for inspection in inspections {
+            let key = (force.to_string(), inspection.to_string());
+            force_rows.push((key.clone(), by_force.remove(inspection)));
+            pcc_rows.push((key, by_pcc.remove(inspection)));
+        }
+        self.keep(|k| &mut k.force_response, force_rows);
+        self.keep(|k| &mut k.pcc_response, pcc_rows);
+    }
+
+    /// A force's response to an inspection, if the caller may read it: kept by a worklist in
+    /// this query if it is, else loaded (in a batch).
+    pub async fn force_response(
+        &self,
+        force: String,
+        inspection: &str,
+    ) -> async_graphql::Result<Option<crate::responses::model::ForceResponse>> {
+        if let Some(kept) = self.kept(|k| &k.force_response, &force, inspection) {
+            return Ok(kept);
+        }
+        self.force_responses
+            .load_one((force, inspection.to_string()))
+            .await
+    }
+
+    /// A force's PCC response to an inspection, if the caller may read it: kept by a worklist
+    /// in this query if it is, else loaded (in a batch).
+    pub async fn pcc_response(
+        &self,
+        force: String,
+        inspection: &str,
+    ) -> async_graphql::Result<Option<crate::pcc_responses::model::PccResponse>> {
+        if let Some(kept) = self.kept(|k| &k.pcc_response, &force, inspection) {
+            return Ok(kept);
+        }
+        self.pcc_responses
+            .load_one((force, inspection.to_string()))
+            .await
     }
 
     /// The action counts of a force's responses to an inspection, by item: those kept in this

@@ -78,8 +78,7 @@ impl Inspection {
         force_id: String,
     ) -> Result<Option<crate::responses::model::ForceResponse>> {
         gql.data::<std::sync::Arc<Loaders>>()?
-            .force_responses
-            .load_one((force_id, self.id.clone()))
+            .force_response(force_id, &self.id)
             .await
     }
 
@@ -91,8 +90,7 @@ impl Inspection {
         force_id: String,
     ) -> Result<Option<crate::pcc_responses::model::PccResponse>> {
         gql.data::<std::sync::Arc<Loaders>>()?
-            .pcc_responses
-            .load_one((force_id, self.id.clone()))
+            .pcc_response(force_id, &self.id)
             .await
     }
 }

@@ -45,6 +45,23 @@ fn to_resource(ctx: &Ctx, inspection: &Inspection, row: PccResponseRow) -> AppRe
     PccResponse::from_row(row, section55)
 }
 
+/// The PCC response in `row`, with the Section 55 status its inspection's `deadline` gives,
+/// if the caller may read it (a draft: the force's people and admin; once published:
+/// everyone). The one rule `read`, the loaders and the worklist share.
+pub fn readable(
+    ctx: &Ctx,
+    row: PccResponseRow,
+    deadline: crate::types::Date,
+) -> AppResult<Option<PccResponse>> {
+    let status = PccStatus::from_db(&row.status)?;
+    if !policy::can_read_force_work(&ctx.principal, &ctx.policy, &row.force_id, stage_of(status)) {
+        return Ok(None);
+    }
+    let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
+    let section55 = crate::section55::rules::status(deadline, first, ctx.policy.today);
+    PccResponse::from_row(row, section55).map(Some)
+}
+
 /// The PCC response, if the caller may read it (a draft: the force's people and admin;
 /// once published: everyone).
 pub fn read(
@@ -57,11 +74,8 @@ pub fn read(
     let not_found =
         || AppError::not_found(format!("no PCC response from {force} to this inspection"));
     let row = load_row(conn, force, inspection_id)?.ok_or_else(not_found)?;
-    let status = PccStatus::from_db(&row.status)?;
-    if !policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage_of(status)) {
-        return Err(not_found());
-    }
-    Ok((to_resource(ctx, &inspection, row)?, inspection))
+    let response = readable(ctx, row, inspection.section55_deadline)?.ok_or_else(not_found)?;
+    Ok((response, inspection))
 }
 
 pub async fn get(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccResponse> {
@@ -367,19 +381,7 @@ pub fn for_pairs(
         if !batch.asked(&row.force_id, &row.inspection_id) {
             continue;
         }
-        let status = PccStatus::from_db(&row.status)?;
-        if !policy::can_read_force_work(
-            &ctx.principal,
-            &ctx.policy,
-            &row.force_id,
-            stage_of(status),
-        ) {
-            continue;
-        }
-        let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
-        let section55 =
-            crate::section55::rules::status(crate::types::Date(deadline), first, ctx.policy.today);
-        out.push(PccResponse::from_row(row, section55)?);
+        out.extend(readable(ctx, row, crate::types::Date(deadline))?);
     }
     Ok(out)
 }

@@ -15,7 +15,6 @@ use super::model::{
 use super::service;
 use crate::actions::model::Action;
 use crate::app::Ctx;
-use crate::auth::policy;
 use crate::db::schema::force_responses;
 use crate::error::{AppError, IntoGql};
 use crate::graphql::{Eager, EagerConnection, Loaders, connection, ctx};
@@ -52,15 +51,8 @@ impl Loader<(String, String)> for ForceResponses {
                     if !batch.asked(&row.force_id, &row.inspection_id) {
                         continue;
                     }
-                    let key = (row.force_id.clone(), row.inspection_id.clone());
-                    let r = ForceResponse::from_row(row)?;
-                    if policy::can_read_force_work(
-                        &c.principal,
-                        &c.policy,
-                        &r.force_id,
-                        service::stage_of(r.status),
-                    ) {
-                        out.insert(key, r);
+                    if let Some(r) = service::readable_force_response(&c, row)? {
+                        out.insert((r.force_id.clone(), r.inspection_id.clone()), r);
                     }
                 }
                 Ok(out)

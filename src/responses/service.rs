@@ -127,6 +127,22 @@ pub fn stage_of(status: ResponseStatus) -> Stage {
     }
 }
 
+/// The chief constable's response in `row`, if the caller may read it (the one rule the
+/// loaders, the worklist and `read_force_response` share).
+pub fn readable_force_response(
+    ctx: &Ctx,
+    row: ForceResponseRow,
+) -> AppResult<Option<ForceResponse>> {
+    let response = ForceResponse::from_row(row)?;
+    Ok(policy::can_read_force_work(
+        &ctx.principal,
+        &ctx.policy,
+        &response.force_id,
+        stage_of(response.status),
+    )
+    .then_some(response))
+}
+
 /// The chief constable's response, if the caller may read it.
 pub fn read_force_response(
     conn: &mut DbConn,
@@ -137,16 +153,7 @@ pub fn read_force_response(
     inspection_for_force(conn, ctx, force, inspection_id)?;
     let not_found = || AppError::not_found(format!("no response from {force} to this inspection"));
     let row = load_force_response_row(conn, force, inspection_id)?.ok_or_else(not_found)?;
-    let response = ForceResponse::from_row(row)?;
-    if !policy::can_read_force_work(
-        &ctx.principal,
-        &ctx.policy,
-        force,
-        stage_of(response.status),
-    ) {
-        return Err(not_found());
-    }
-    Ok(response)
+    readable_force_response(ctx, row)?.ok_or_else(not_found)
 }
 
 pub async fn get_force_response(
