@@ -432,6 +432,21 @@ impl crate::graphql::EagerFields for ActionCounts {
         "total",
         "overdue",
     ];
+
+    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
+        let n = match field {
+            "planned" => self.planned,
+            "inProgress" => self.in_progress,
+            "blocked" => self.blocked,
+            "pendingSignOff" => self.pending_sign_off,
+            "done" => self.done,
+            "cancelled" => self.cancelled,
+            "total" => self.total,
+            "overdue" => self.overdue,
+            _ => return None,
+        };
+        Some(crate::graphql::eager::scalar(&n))
+    }
 }
 
 impl ActionCounts {

@@ -100,6 +100,19 @@ impl crate::graphql::EagerFields for Item {
         // Waits only on batch loaders, and not at all where `Inspection.items` loaded ahead.
         "response",
     ];
+
+    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::eager::{enumeration, scalar};
+        Some(match field {
+            "id" => scalar(&self.id),
+            "inspectionId" => scalar(&self.inspection_id),
+            "kind" => enumeration(self.kind),
+            "number" => scalar(&self.number),
+            "text" => scalar(&self.text),
+            "version" => scalar(&self.version),
+            _ => return None,
+        })
+    }
 }
 
 impl Item {

@@ -135,6 +135,22 @@ impl crate::graphql::EagerFields for ItemResponse {
         "updatedAt",
         "actionCounts",
     ];
+
+    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::eager::{enumeration, scalar};
+        Some(match field {
+            "forceId" => scalar(&self.force_id),
+            "itemId" => scalar(&self.item_id),
+            "inspectionId" => scalar(&self.inspection_id),
+            "acceptance" => self
+                .acceptance
+                .map_or(async_graphql::Value::Null, enumeration),
+            "response" => scalar(&self.response),
+            "hmicfrsStatus" => enumeration(self.hmicfrs_status),
+            "version" => scalar(&self.version),
+            _ => return None,
+        })
+    }
 }
 
 /// The columns a narrow read of an item response selects: force, item, inspection,
