@@ -316,12 +316,8 @@ impl Loaders {
         force: String,
         inspection: &str,
     ) -> async_graphql::Result<Option<crate::responses::model::ForceResponse>> {
-        if let Some(kept) = self.kept(|k| &k.force_response, &force, inspection) {
-            return Ok(kept);
-        }
-        self.force_responses
-            .load_one((force, inspection.to_string()))
-            .await
+        let kept = self.kept(|k| &k.force_response, &force, inspection);
+        kept_or_load(kept, &self.force_responses, force, inspection).await
     }
 
     /// A force's PCC response to an inspection, if the caller may read it: kept by a worklist
@@ -331,12 +327,8 @@ impl Loaders {
         force: String,
         inspection: &str,
     ) -> async_graphql::Result<Option<crate::pcc_responses::model::PccResponse>> {
-        if let Some(kept) = self.kept(|k| &k.pcc_response, &force, inspection) {
-            return Ok(kept);
-        }
-        self.pcc_responses
-            .load_one((force, inspection.to_string()))
-            .await
+        let kept = self.kept(|k| &k.pcc_response, &force, inspection);
+        kept_or_load(kept, &self.pcc_responses, force, inspection).await
     }
 
     /// The action counts of a force's responses to an inspection, by item: those kept in this
@@ -472,6 +464,23 @@ impl Loaders {
         for ((force, inspection), value) in loaded {
             slot.entry(force).or_default().insert(inspection, value);
         }
+    }
+}
+
+/// What was `kept` for a (force, inspection) pair (`Some(None)`: kept as absent), else what
+/// `loader` loads for it.
+async fn kept_or_load<L>(
+    kept: Option<Option<L::Value>>,
+    loader: &DataLoader<L>,
+    force: String,
+    inspection: &str,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    L: async_graphql::dataloader::Loader<(String, String), Error = async_graphql::Error>,
+{
+    match kept {
+        Some(kept) => Ok(kept),
+        None => loader.load_one((force, inspection.to_string())).await,
     }
 }
 
