@@ -183,21 +183,16 @@ both_backends!(
         let _untouched = id(app.create_inspection(json!({"title": "Untouched"})).await);
         let (editor, opcc) = (app.editor("norfolk"), app.opcc("norfolk"));
         let pcc = |i: &str| format!("/v1/forces/norfolk/inspections/{i}/pcc-response");
-        for (inspection, status, token) in [
-            (&done, "submitted", &editor),
-            (&drafted, "draft", &editor),
-            (&done, "submitted", &app.editor("suffolk")),
+        for (force, inspection, status) in [
+            ("norfolk", &done, "submitted"),
+            ("norfolk", &drafted, "draft"),
+            ("suffolk", &done, "submitted"),
         ] {
-            let force = if token == &editor {
-                "norfolk"
-            } else {
-                "suffolk"
-            };
             let res = app
                 .put(&format!(
                     "/v1/forces/{force}/inspections/{inspection}/response"
                 ))
-                .token(token)
+                .token(&app.editor(force))
                 .json(json!({"comments": format!("{status} by {force}"), "status": status}))
                 .send()
                 .await;

@@ -58,10 +58,7 @@ impl Force {
         )
         .await
         .gql()?;
-        if with_responses {
-            let inspections = page.items.iter().map(|e| e.inspection.id.as_str());
-            loaders.keep_worklist_responses(&self.id, inspections, responses);
-        }
+        loaders.keep_worklist_responses(&self.id, responses);
         Ok(connection(page))
     }
 

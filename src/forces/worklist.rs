@@ -54,30 +54,33 @@ pub fn statuses(conn: &mut DbConn, force: &str, inspection_ids: &[String]) -> Ap
     Ok(Statuses { responses, pcc })
 }
 
-/// A force's responses to a page of its worklist, whole, those the caller may read: read with
-/// the statuses when a GraphQL query also asks for them (`Inspection.forceResponse`,
-/// `pccResponse`), so that the dashboard does not read the same rows twice.
-#[derive(Debug, Default)]
+/// A force's responses to one inspection of a page of its worklist, whole, where the caller
+/// may read them: read with the statuses when a GraphQL query also asks for them
+/// (`Inspection.forceResponse`, `pccResponse`), so that the dashboard does not read the same
+/// rows twice. The page's every inspection has one, empty where there is nothing to read.
+#[derive(Debug)]
 pub struct Responses {
-    pub force: Vec<ForceResponse>,
-    pub pcc: Vec<PccResponse>,
+    pub inspection_id: String,
+    pub force: Option<ForceResponse>,
+    pub pcc: Option<PccResponse>,
 }
 
-/// [`statuses`] read from whole rows, with the responses among them the caller may read
-/// (by the rules the loaders apply: `readable_force_response`, `pcc_responses::readable`).
+/// [`statuses`] read from whole rows, with the responses among them the caller may read, one
+/// [`Responses`] per inspection (by the rules the loaders apply: `readable_force_response`,
+/// `pcc_responses::readable`).
 pub fn statuses_with_responses(
     conn: &mut DbConn,
     ctx: &Ctx,
     force: &str,
     inspections: &[Inspection],
-) -> AppResult<(Statuses, Responses)> {
+) -> AppResult<(Statuses, Vec<Responses>)> {
     let ids: Vec<&str> = inspections.iter().map(|i| i.id.as_str()).collect();
-    let force_rows: Vec<ForceResponseRow> = force_responses::table
+    let mut force_rows: Vec<ForceResponseRow> = force_responses::table
         .filter(force_responses::force_id.eq(force))
         .filter(force_responses::inspection_id.eq_any(&ids))
         .select(ForceResponseRow::as_select())
         .load(conn)?;
-    let pcc_rows: Vec<PccResponseRow> = pcc_responses::table
+    let mut pcc_rows: Vec<PccResponseRow> = pcc_responses::table
         .filter(pcc_responses::force_id.eq(force))
         .filter(pcc_responses::inspection_id.eq_any(&ids))
         .select(PccResponseRow::as_select())
@@ -98,36 +101,41 @@ pub fn statuses_with_responses(
             })
             .collect(),
     };
-    let mut responses = Responses::default();
-    for row in force_rows {
-        responses
-            .force
-            .extend(crate::responses::service::readable_force_response(
-                ctx, row,
-            )?);
+    /// The row of `rows` for the inspection, taken out.
+    fn take<R>(rows: &mut Vec<R>, inspection: &str, of: impl Fn(&R) -> &str) -> Option<R> {
+        let at = rows.iter().position(|r| of(r) == inspection)?;
+        Some(rows.swap_remove(at))
     }
-    for row in pcc_rows {
-        if let Some(inspection) = inspections.iter().find(|i| i.id == row.inspection_id) {
-            let deadline = inspection.section55_deadline;
-            responses
-                .pcc
-                .extend(crate::pcc_responses::service::readable(ctx, row, deadline)?);
-        }
+    let mut responses = Vec::with_capacity(inspections.len());
+    for inspection in inspections {
+        let id = inspection.id.as_str();
+        let force = match take(&mut force_rows, id, |r| &r.inspection_id) {
+            Some(row) => crate::responses::service::readable_force_response(ctx, row)?,
+            None => None,
+        };
+        let pcc = match take(&mut pcc_rows, id, |r| &r.inspection_id) {
+            Some(row) => {
+                crate::pcc_responses::service::readable(ctx, row, inspection.section55_deadline)?
+            }
+            None => None,
+        };
+        responses.push(Responses {
+            inspection_id: inspection.id.clone(),
+            force,
+            pcc,
+        });
     }
     Ok((statuses, responses))
 }
 
-/// The Section 55 status of a force for an inspection, from the first publication time.
+/// The Section 55 status of a force for an inspection with this `deadline`, from the PCC
+/// response's first publication time.
 pub fn section55_of(
-    inspection: &Inspection,
+    deadline: Date,
     first_published_at: Option<chrono::NaiveDateTime>,
     today: Date,
 ) -> Section55Status {
-    status(
-        inspection.section55_deadline,
-        first_published_at.map(|t| Date(t.date())),
-        today,
-    )
+    status(deadline, first_published_at.map(|t| Date(t.date())), today)
 }
 
 pub fn entries(
@@ -158,7 +166,7 @@ pub fn entries(
                     policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage)
                 });
             let section55 = section55_of(
-                &inspection,
+                inspection.section55_deadline,
                 pcc.and_then(|(_, _, at)| *at),
                 ctx.policy.today,
             );
@@ -187,7 +195,7 @@ pub async fn list(
 /// [`list`] for a force whose kind the caller has read already (`Force.inspections` in
 /// GraphQL): `territorial` is then not asked of the database again. With `with_responses`,
 /// the force's responses to the page's inspections come too, whole (see [`Responses`]);
-/// without, they are left empty.
+/// without, there are none.
 pub async fn list_with_kind(
     ctx: &Ctx,
     force: &str,
@@ -196,7 +204,7 @@ pub async fn list_with_kind(
     mut filter: InspectionFilter,
     limit: i64,
     cursor: Option<String>,
-) -> AppResult<(Page<WorklistEntry>, Responses)> {
+) -> AppResult<(Page<WorklistEntry>, Vec<Responses>)> {
     policy::require_public_read(&ctx.principal, &ctx.policy)?;
     let after: Option<Cursor> = cursor
         .as_deref()
@@ -217,7 +225,7 @@ pub async fn list_with_kind(
                 statuses_with_responses(conn, &c, &force, &p.items)?
             } else {
                 let ids: Vec<String> = p.items.iter().map(|i| i.id.clone()).collect();
-                (statuses(conn, &force, &ids)?, Responses::default())
+                (statuses(conn, &force, &ids)?, Vec::new())
             };
             let items = entries(&c, &force, p.items, &s)?;
             let page = Page {

@@ -281,29 +281,18 @@ impl Loaders {
         self.keeps() && self.asks_inspection_responses
     }
 
-    /// Keeps a worklist page's responses for `force`: every inspection of the page gets an
-    /// entry, empty where the force has no response the caller may read.
-    pub fn keep_worklist_responses<'i>(
+    /// Keeps a worklist page's responses for `force`, an entry for each of its inspections
+    /// (empty where the force has no response the caller may read).
+    pub fn keep_worklist_responses(
         &self,
         force: &str,
-        inspections: impl IntoIterator<Item = &'i str>,
-        responses: crate::forces::worklist::Responses,
+        responses: Vec<crate::forces::worklist::Responses>,
     ) {
-        let mut by_force: foldhash::HashMap<String, _> = responses
-            .force
-            .into_iter()
-            .map(|r| (r.inspection_id.clone(), r))
-            .collect();
-        let mut by_pcc: foldhash::HashMap<String, _> = responses
-            .pcc
-            .into_iter()
-            .map(|r| (r.inspection_id.clone(), r))
-            .collect();
         let (mut force_rows, mut pcc_rows) = (Vec::new(), Vec::new());
-        for inspection in inspections {
-            let key = (force.to_string(), inspection.to_string());
-            force_rows.push((key.clone(), by_force.remove(inspection)));
-            pcc_rows.push((key, by_pcc.remove(inspection)));
+        for r in responses {
+            let key = (force.to_string(), r.inspection_id);
+            force_rows.push((key.clone(), r.force));
+            pcc_rows.push((key, r.pcc));
         }
         self.keep(|k| &mut k.force_response, force_rows);
         self.keep(|k| &mut k.pcc_response, pcc_rows);

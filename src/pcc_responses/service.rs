@@ -17,7 +17,7 @@ use crate::forces::worklist::section55_of;
 use crate::inspections::model::Inspection;
 use crate::items::model::ItemKind;
 use crate::responses::service::inspection_for_force;
-use crate::types::{Page, decode_cursor, parse_uuid, to_json_text};
+use crate::types::{Date, Page, decode_cursor, parse_uuid, to_json_text};
 use crate::validate::{Checks, MAX_TEXT};
 use crate::write::{Body, Precondition};
 
@@ -40,26 +40,21 @@ fn load_row(
         .optional()?)
 }
 
-fn to_resource(ctx: &Ctx, inspection: &Inspection, row: PccResponseRow) -> AppResult<PccResponse> {
-    let section55 = section55_of(inspection, row.first_published_at, ctx.policy.today);
+/// The resource of `row`, with the Section 55 status its inspection's `deadline` gives.
+fn to_resource(ctx: &Ctx, deadline: Date, row: PccResponseRow) -> AppResult<PccResponse> {
+    let section55 = section55_of(deadline, row.first_published_at, ctx.policy.today);
     PccResponse::from_row(row, section55)
 }
 
 /// The PCC response in `row`, with the Section 55 status its inspection's `deadline` gives,
 /// if the caller may read it (a draft: the force's people and admin; once published:
 /// everyone). The one rule `read`, the loaders and the worklist share.
-pub fn readable(
-    ctx: &Ctx,
-    row: PccResponseRow,
-    deadline: crate::types::Date,
-) -> AppResult<Option<PccResponse>> {
+pub fn readable(ctx: &Ctx, row: PccResponseRow, deadline: Date) -> AppResult<Option<PccResponse>> {
     let status = PccStatus::from_db(&row.status)?;
     if !policy::can_read_force_work(&ctx.principal, &ctx.policy, &row.force_id, stage_of(status)) {
         return Ok(None);
     }
-    let first = row.first_published_at.map(|t| crate::types::Date(t.date()));
-    let section55 = crate::section55::rules::status(deadline, first, ctx.policy.today);
-    PccResponse::from_row(row, section55).map(Some)
+    to_resource(ctx, deadline, row).map(Some)
 }
 
 /// The PCC response, if the caller may read it (a draft: the force's people and admin;
@@ -163,7 +158,7 @@ pub async fn put(
             });
             let before = existing
                 .as_ref()
-                .map(|r| to_resource(&c, &inspection, r.clone()))
+                .map(|r| to_resource(&c, inspection.section55_deadline, r.clone()))
                 .transpose()?;
             let comments_changed = input.comments.as_ref().is_some_and(|t| *t != row.comments);
             if let Some(t) = input.comments {
@@ -209,7 +204,7 @@ pub async fn put(
                     });
                 }
             }
-            let after = to_resource(&c, &inspection, row)?;
+            let after = to_resource(&c, inspection.section55_deadline, row)?;
             record(
                 conn,
                 &c,
@@ -277,7 +272,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
             let mut row = existing.ok_or_else(not_found)?;
             if row.status == PccStatus::Published.as_str() {
-                return to_resource(&c, &inspection, row);
+                return to_resource(&c, inspection.section55_deadline, row);
             }
             let territorial = crate::inspections::service::force_kind_is_territorial(conn, &force)?.unwrap_or(false);
             let missing = unanswered_recommendations(conn, &force, &inspection, territorial)?;
@@ -293,7 +288,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
                 tracing::info!(force.id = %force, recommendations = %numbers.join(","), "publication refused under section 55(5B)");
                 return Err(AppError::Validation(errors));
             }
-            let before = to_resource(&c, &inspection, row.clone())?;
+            let before = to_resource(&c, inspection.section55_deadline, row.clone())?;
             row.status = PccStatus::Published.as_str().into();
             row.revision += 1;
             row.published_at = Some(c.now);
@@ -307,7 +302,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             if n == 0 {
                 return Err(AppError::VersionMismatch { current: row.version });
             }
-            let after = to_resource(&c, &inspection, row)?;
+            let after = to_resource(&c, inspection.section55_deadline, row)?;
             record(conn, &c, Change {
                 force_id: Some(&force),
                 inspection_id: Some(&id),
@@ -381,7 +376,7 @@ pub fn for_pairs(
         if !batch.asked(&row.force_id, &row.inspection_id) {
             continue;
         }
-        out.extend(readable(ctx, row, crate::types::Date(deadline))?);
+        out.extend(readable(ctx, row, Date(deadline))?);
     }
     Ok(out)
 }

@@ -215,8 +215,11 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
                 )
             });
             let first_published = pcc.as_ref().and_then(|r| r.first_published_at);
-            let section55 =
-                crate::forces::worklist::section55_of(&inspection, first_published, c.policy.today);
+            let section55 = crate::forces::worklist::section55_of(
+                inspection.section55_deadline,
+                first_published,
+                c.policy.today,
+            );
             let checklist = match (&pcc, sees_pcc) {
                 (Some(r), true) => Checklist::of_row(r),
                 _ => Checklist::default(),
