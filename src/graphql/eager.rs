@@ -152,13 +152,12 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
     root: &'a T,
     fields: &[&'a Positioned<Field>],
 ) -> ServerResult<Value> {
-    let mut out = IndexMap::with_capacity(fields.len());
+    let mut out = Building::new(fields);
     // The fields that answer at once go straight into the object, in order, until one waits.
     let mut first_waiting = fields.len();
     for (i, &field) in fields.iter().enumerate() {
         match at_once(ctx, root, field) {
-            Some(Ok((key, value))) => insert(&mut out, key, value),
-            Some(Err(e)) => ctx.add_error(e),
+            Some(done) => out.put(ctx, i, field, done),
             None => {
                 first_waiting = i;
                 break;
@@ -168,7 +167,7 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
     // From the first that waits on, every field gets a slot, so the keys stay in order.
     let rest = &fields[first_waiting..];
     if !rest.is_empty() {
-        let mut slots: Vec<Option<ServerResult<(Name, Value)>>> = Vec::with_capacity(rest.len());
+        let mut slots: Vec<Option<ServerResult<Value>>> = Vec::with_capacity(rest.len());
         let mut waiting = Vec::new();
         for (i, &field) in rest.iter().enumerate() {
             // (The first was tried above.)
@@ -183,10 +182,9 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
             slots.push(None);
             waiting.push(
                 async move {
-                    let key = field.node.response_key().node.clone();
                     let ctx_field = ctx.with_field(field);
                     let value = root.resolve_field(&ctx_field).await;
-                    (slot, value.map(|v| (key, v.unwrap_or_default())))
+                    (slot, value.map(Option::unwrap_or_default))
                 }
                 .boxed(),
             );
@@ -194,33 +192,28 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
         for (slot, value) in futures_util::future::join_all(waiting).await {
             slots[slot] = Some(value);
         }
-        for slot in slots.into_iter().flatten() {
-            match slot {
-                Ok((key, value)) => insert(&mut out, key, value),
-                Err(e) => ctx.add_error(e),
+        for (i, slot) in slots.into_iter().enumerate() {
+            if let Some(done) = slot {
+                out.put(ctx, first_waiting + i, rest[i], done);
             }
         }
     }
-    Ok(if out.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(out)
-    })
+    Ok(out.finish())
 }
 
-/// A field's key and value if it answers without waiting: `__typename`, or a ready field
-/// (one of [`EagerFields::READY`], without directives) whose resolver is done when first
-/// polled; `None` for a field that must be awaited.
+/// A field's value if it answers without waiting: `__typename`, or a ready field (one of
+/// [`EagerFields::READY`], without directives) whose resolver is done when first polled;
+/// `None` for a field that must be awaited.
 fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
     ctx: &ContextSelectionSet<'a>,
     root: &'a T,
     field: &'a Positioned<Field>,
-) -> Option<ServerResult<(Name, Value)>> {
+) -> Option<ServerResult<Value>> {
     let name = field.node.name.node.as_str();
     if name == "__typename" {
-        let typename = root.introspection_type_name().into_owned();
-        let key = field.node.response_key().node.clone();
-        return Some(Ok((key, Value::String(typename))));
+        return Some(Ok(Value::String(
+            root.introspection_type_name().into_owned(),
+        )));
     }
     if !field.node.directives.is_empty() || !T::READY.contains(&name) {
         return None;
@@ -229,12 +222,139 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
         && field.node.selection_set.node.items.is_empty()
         && let Some(value) = root.value_of(name)
     {
-        return Some(Ok((field.node.response_key().node.clone(), value)));
+        return Some(Ok(value));
     }
     let ctx_field = ctx.with_field(field);
     let done = root.resolve_field(&ctx_field).now_or_never()?;
-    let key = field.node.response_key().node.clone();
-    Some(done.map(|v| (key, v.unwrap_or_default())))
+    Some(done.map(Option::unwrap_or_default))
+}
+
+/// The keys of an object, in order, each with a null value. An object of the same selection
+/// (every node of a list, every action count of an answer) starts as a clone of its shape and
+/// has its values set by position. A clone copies the keys' hashes; inserting the keys one by
+/// one hashed each again (SipHash: async-graphql's objects use the standard hasher).
+struct Shape(IndexMap<Name, Value>);
+
+/// Most shapes a worker thread keeps (a few per query that a dashboard sends again and again).
+const SHAPES_KEPT: usize = 64;
+
+thread_local! {
+    static SHAPES: std::cell::RefCell<Vec<Shape>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Shape {
+    /// The shape of an object of `fields`; `None` where a key repeats (`a { x } a { y }`: the
+    /// objects are then merged by [`insert`]).
+    fn of(fields: &[&Positioned<Field>]) -> Option<Shape> {
+        let mut keys = IndexMap::with_capacity(fields.len());
+        for field in fields {
+            let key = field.node.response_key().node.clone();
+            if keys.insert(key, Value::Null).is_some() {
+                return None;
+            }
+        }
+        Some(Shape(keys))
+    }
+
+    /// Whether this is the shape of `fields`: the same keys, by identity. A shape holds its
+    /// keys (shared strings of the parsed query, which the query cache hands every request), so
+    /// no other key can have their address while it is kept.
+    fn is_of(&self, fields: &[&Positioned<Field>]) -> bool {
+        self.0.len() == fields.len()
+            && self.0.keys().zip(fields).all(|(k, f)| {
+                let key = f.node.response_key().node.as_str();
+                k.as_str().as_ptr() == key.as_ptr() && k.len() == key.len()
+            })
+    }
+
+    /// A new object of `fields`' shape, from the shapes this thread keeps (made and kept the
+    /// first time); `None` where the keys repeat.
+    fn object_of(fields: &[&Positioned<Field>]) -> Option<IndexMap<Name, Value>> {
+        SHAPES.with(|shapes| {
+            let mut shapes = shapes.try_borrow_mut().ok()?;
+            if let Some(shape) = shapes.iter().find(|s| s.is_of(fields)) {
+                return Some(shape.0.clone());
+            }
+            let shape = Shape::of(fields)?;
+            let object = shape.0.clone();
+            if shapes.len() >= SHAPES_KEPT {
+                shapes.clear();
+            }
+            shapes.push(shape);
+            Some(object)
+        })
+    }
+}
+
+/// An object being answered, field by field in selection order.
+struct Building {
+    map: IndexMap<Name, Value>,
+    /// Whether `map` was made from a [`Shape`] (its values are then set by position).
+    shaped: bool,
+    /// Positions of fields that failed (shaped only): their keys are taken out at the end, as
+    /// the unshaped object never has them.
+    failed: Vec<usize>,
+}
+
+impl Building {
+    /// An object of `fields`: of their shape where their keys are distinct.
+    fn new(fields: &[&Positioned<Field>]) -> Building {
+        let (map, shaped) = match Shape::object_of(fields) {
+            Some(map) => (map, true),
+            None => (IndexMap::with_capacity(fields.len()), false),
+        };
+        Building {
+            map,
+            shaped,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Puts the answer of `field`, the `i`th field of the object; an error goes to `ctx`.
+    fn put(
+        &mut self,
+        ctx: &ContextSelectionSet<'_>,
+        i: usize,
+        field: &Positioned<Field>,
+        done: ServerResult<Value>,
+    ) {
+        match done {
+            Ok(value) => self.set(i, field, value),
+            Err(e) => {
+                ctx.add_error(e);
+                self.fail(i);
+            }
+        }
+    }
+
+    /// Notes that the `i`th field failed: the object has no key for it.
+    fn fail(&mut self, i: usize) {
+        if self.shaped {
+            self.failed.push(i);
+        }
+    }
+
+    /// Sets the `i`th field's value.
+    fn set(&mut self, i: usize, field: &Positioned<Field>, value: Value) {
+        if self.shaped {
+            if let Some((_, slot)) = self.map.get_index_mut(i) {
+                *slot = value;
+            }
+        } else {
+            insert(&mut self.map, field.node.response_key().node.clone(), value);
+        }
+    }
+
+    fn finish(mut self) -> Value {
+        for i in self.failed.into_iter().rev() {
+            self.map.shift_remove_index(i);
+        }
+        if self.map.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(self.map)
+        }
+    }
 }
 
 /// Adds a field's value; a key selected twice (`a { x } a { y }`) has its objects merged, as
@@ -368,18 +488,18 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                     }
                     let mut edges = Vec::with_capacity(self.nodes.len());
                     for cursor in &self.cursors {
-                        let mut edge = IndexMap::with_capacity(edge_fields.len());
+                        let mut edge = Building::new(&edge_fields);
                         let mut next_node = nodes.iter_mut();
-                        for f in &edge_fields {
+                        for (j, f) in edge_fields.iter().enumerate() {
                             let value = match f.node.name.node.as_str() {
                                 "__typename" => Value::String(edge_name.to_string()),
                                 "cursor" => Value::String(cursor.clone()),
                                 "node" => next_node.next()?.next()?,
                                 _ => return None,
                             };
-                            insert(&mut edge, f.node.response_key().node.clone(), value);
+                            edge.set(j, f, value);
                         }
-                        edges.push(Value::Object(edge));
+                        edges.push(edge.finish());
                     }
                     Value::List(edges)
                 }
@@ -464,6 +584,90 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
 #[cfg(test)]
 mod tests {
     use super::EagerFields;
+
+    /// The top-level fields of a one-operation query.
+    fn top_fields(
+        doc: &async_graphql::parser::types::ExecutableDocument,
+    ) -> Vec<&async_graphql::Positioned<async_graphql::parser::types::Field>> {
+        use async_graphql::parser::types::{DocumentOperations, Selection};
+        let DocumentOperations::Single(op) = &doc.operations else {
+            panic!("one operation")
+        };
+        op.node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => f,
+                _ => panic!("fields only"),
+            })
+            .collect()
+    }
+
+    fn keys_of(value: &async_graphql::Value) -> Vec<String> {
+        match value {
+            async_graphql::Value::Object(map) => map.keys().map(|k| k.to_string()).collect(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    /// A kept shape serves only the query whose keys it holds: the same text parsed again (its
+    /// own strings) gets a shape of its own, every object has its own query's keys, and a field
+    /// that failed leaves no key, as in an object built key by key.
+    #[test]
+    fn objects_take_the_shape_of_their_own_querys_keys() {
+        use super::{Building, Shape};
+        use async_graphql::Value;
+        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
+        let first = parse("{ a b: x c }");
+        let again = parse("{ a b: x c }");
+        let other = parse("{ c a }");
+        let (f1, f2, f3) = (top_fields(&first), top_fields(&again), top_fields(&other));
+        let shape = Shape::of(&f1).unwrap();
+        assert!(shape.is_of(&f1));
+        assert!(!shape.is_of(&f2), "same text, other strings");
+        assert!(!shape.is_of(&f3));
+        // More documents than a thread keeps, asked in turn: each object has its keys.
+        let many: Vec<_> = (0..super::SHAPES_KEPT + 6)
+            .map(|i| parse(&format!("{{ k{i} a }}")))
+            .collect();
+        for round in 0..2 {
+            for (i, doc) in many.iter().enumerate() {
+                let fields = top_fields(doc);
+                let mut object = Building::new(&fields);
+                assert!(object.shaped);
+                object.set(0, fields[0], Value::from(i as i32));
+                object.set(1, fields[1], Value::from(round));
+                assert_eq!(keys_of(&object.finish()), vec![format!("k{i}"), "a".into()]);
+            }
+            for (fields, keys) in [(&f1, ["a", "b", "c"]), (&f2, ["a", "b", "c"])] {
+                let mut object = Building::new(fields);
+                for (i, f) in fields.iter().enumerate() {
+                    object.set(i, f, Value::from(i as i32));
+                }
+                let value = object.finish();
+                assert_eq!(keys_of(&value), keys);
+                assert_eq!(
+                    value,
+                    async_graphql::value!({"a": 0, "b": 1, "c": 2}),
+                    "values by position"
+                );
+            }
+            let mut object = Building::new(&f3);
+            object.fail(0);
+            object.set(1, f3[1], Value::from(7));
+            assert_eq!(object.finish(), async_graphql::value!({"a": 7}));
+            let mut object = Building::new(&f3);
+            object.fail(0);
+            object.fail(1);
+            assert_eq!(object.finish(), Value::Null);
+        }
+        // A key asked twice has no shape: such objects are merged key by key.
+        let twice = parse("{ a { x } a { y } }");
+        assert!(Shape::of(&top_fields(&twice)).is_none());
+        assert!(!Building::new(&top_fields(&twice)).shaped);
+    }
 
     /// Every value [`EagerFields::value_of`] gives is the one the type's resolver gives, for
     /// every ready field it answers (a `None` acceptance, an enum, a narrative with quotes).
