@@ -563,9 +563,9 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             async_graphql::BatchResponse::Batch(out)
         }
     };
-    // Sized for a dashboard's answer up front: grown from empty, a national answer's 140 kB
-    // were copied seven times on the way.
-    let mut body = Vec::with_capacity(16 * 1024);
+    // Sized for a national answer up front: grown from 16 kB, its 140 kB were copied four
+    // times on the way (1% of its instructions). Untouched pages of the buffer cost nothing.
+    let mut body = Vec::with_capacity(256 * 1024);
     if let Err(e) = serde_json::to_writer(&mut body, &response) {
         return problem(AppError::Internal(format!("cannot write the answer: {e}")));
     }

@@ -62,13 +62,20 @@ impl<'a> Plan<'a> {
     /// are none, would go last). The answer's keys are clones of the query's, so the pointers
     /// usually match and the text is compared only when they do not.
     fn position(&self, key: &Name) -> usize {
-        let same = |k: &Name| {
-            (k.as_str().as_ptr() == key.as_str().as_ptr() && k.len() == key.len()) || k == key
-        };
         self.keys
             .iter()
-            .position(|(k, _)| same(k))
+            .position(|(k, _)| same_key(k, key))
             .unwrap_or(usize::MAX)
+    }
+
+    /// [`Plan::position`], looking first at `expected` (an object's keys usually come in
+    /// order, so each is where the one before it leads): one comparison a key rather than a
+    /// search from the start.
+    fn position_near(&self, key: &Name, expected: usize) -> usize {
+        match self.keys.get(expected) {
+            Some((k, _)) if same_key(k, key) => expected,
+            _ => self.position(key),
+        }
     }
 
     fn apply(&mut self, value: &mut Value, fragments: &'a Fragments, depth: usize) {
@@ -82,9 +89,10 @@ impl<'a> Plan<'a> {
                 }
             }
             Value::Object(map) => {
-                let (mut last, mut ordered) = (0, true);
-                for (key, child) in map.iter_mut() {
-                    let i = self.position(key);
+                let (mut last, mut ordered) = (0usize, true);
+                for (n, (key, child)) in map.iter_mut().enumerate() {
+                    let i =
+                        self.position_near(key, if n == 0 { 0 } else { last.saturating_add(1) });
                     ordered &= i >= last;
                     last = i;
                     let Some((_, subs)) = self.keys.get(i) else {
@@ -105,6 +113,12 @@ impl<'a> Plan<'a> {
             _ => {}
         }
     }
+}
+
+/// Whether two keys are the same: by address first (the answer's keys are clones of the
+/// query's), by text otherwise.
+fn same_key(a: &Name, b: &Name) -> bool {
+    (a.as_str().as_ptr() == b.as_str().as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// The response keys of `set` in order of first appearance, fragments flattened, each with
