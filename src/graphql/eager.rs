@@ -393,7 +393,7 @@ fn insert(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
 /// ready resolve where they stand. The GraphQL type is async-graphql's `Connection` of `T`.
 pub struct EagerConnection<T> {
     nodes: Vec<Eager<T>>,
-    cursors: Vec<String>,
+    cursors: crate::types::Cursors,
     next_cursor: Option<String>,
 }
 
@@ -487,13 +487,13 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                         }
                     }
                     let mut edges = Vec::with_capacity(self.nodes.len());
-                    for cursor in &self.cursors {
+                    for i in 0..self.nodes.len() {
                         let mut edge = Building::new(&edge_fields);
                         let mut next_node = nodes.iter_mut();
                         for (j, f) in edge_fields.iter().enumerate() {
                             let value = match f.node.name.node.as_str() {
                                 "__typename" => Value::String(edge_name.to_string()),
-                                "cursor" => Value::String(cursor.clone()),
+                                "cursor" => Value::String(self.cursors.get(i)?),
                                 "node" => next_node.next()?.next()?,
                                 _ => return None,
                             };
@@ -514,7 +514,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         let mut fields = Vec::new();
         fields_of(set, &set.item.node, "PageInfo", &mut fields)?;
         let mut out = IndexMap::with_capacity(fields.len());
-        let string = |s: Option<&String>| s.map_or(Value::Null, |s| Value::String(s.clone()));
+        let string = |s: Option<String>| s.map_or(Value::Null, Value::String);
         for f in fields {
             let value = match f.node.name.node.as_str() {
                 "__typename" => Value::String("PageInfo".into()),

@@ -179,7 +179,7 @@ pub fn connection<T: OutputType>(page: Page<T>) -> Connection<String, T, EmptyFi
     c.edges.extend(
         page.items
             .into_iter()
-            .zip(page.cursors)
+            .zip(page.cursors.iter())
             .map(|(node, cursor)| Edge::new(cursor, node)),
     );
     c
