@@ -569,6 +569,11 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     if let Err(e) = serde_json::to_writer(&mut body, &response) {
         return problem(AppError::Internal(format!("cannot write the answer: {e}")));
     }
+    // The buffer lives until a client has read it: a slow client must not hold 256 kB for a
+    // short answer.
+    if body.capacity() - body.len() > 16 * 1024 {
+        body.shrink_to_fit();
+    }
     HttpResponse::Ok()
         .content_type("application/json")
         .body(body)
