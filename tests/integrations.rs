@@ -1143,6 +1143,24 @@ both_backends!(
         );
         assert_eq!(second["edges"][0]["node"]["forceId"], "suffolk", "{second}");
         assert_eq!(second["pageInfo"]["hasNextPage"], false, "{second}");
+
+        // A connection, its edges and its pageInfo each selected twice: merged, in the
+        // order of first selection.
+        let twice = r#"query($id: ID!) { inspection(id: $id) { items(first: 1) { edges { node {
+            responses(first: 1) { pageInfo { endCursor } edges { cursor }
+                pageInfo { hasNextPage endCursor } edges { node { forceId } } e: edges { cursor } } } } } } }"#;
+        let raw = app
+            .post("/graphql")
+            .token(&app.analyst())
+            .json(json!({"query": twice, "variables": {"id": ids[0]}}))
+            .send()
+            .await
+            .text();
+        let cursor = first["edges"][0]["cursor"].as_str().unwrap();
+        let merged = format!(
+            r#"{{"responses":{{"pageInfo":{{"endCursor":"{cursor}","hasNextPage":true}},"edges":[{{"cursor":"{cursor}","node":{{"forceId":"norfolk"}}}}],"e":[{{"cursor":"{cursor}"}}]}}}}"#
+        );
+        assert!(raw.contains(&merged), "{raw}");
     }
 );
 

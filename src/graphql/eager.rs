@@ -261,10 +261,11 @@ impl Shape {
     /// no other key can have their address while it is kept.
     fn is_of(&self, fields: &[&Positioned<Field>]) -> bool {
         self.0.len() == fields.len()
-            && self.0.keys().zip(fields).all(|(k, f)| {
-                let key = f.node.response_key().node.as_str();
-                k.as_str().as_ptr() == key.as_ptr() && k.len() == key.len()
-            })
+            && self
+                .0
+                .keys()
+                .zip(fields)
+                .all(|(k, f)| std::ptr::eq(k.as_str(), f.node.response_key().node.as_str()))
     }
 
     /// A new object of `fields`' shape, from the shapes this thread keeps (made and kept the
@@ -448,12 +449,11 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         let edge_name = <Edge<String, Eager<T>, EmptyFields> as OutputType>::type_name();
         let mut fields = Vec::new();
         fields_of(ctx, &ctx.item.node, &name, &mut fields)?;
-        let mut out = IndexMap::with_capacity(fields.len());
-        for field in fields {
+        let mut out = Building::new(&fields);
+        for (k, &field) in fields.iter().enumerate() {
             if !field.node.directives.is_empty() {
                 return None;
             }
-            let key = field.node.response_key().node.clone();
             let ctx_field = ctx.with_field(field);
             let set = ctx_field.with_selection_set(&field.node.selection_set);
             let value = match field.node.name.node.as_str() {
@@ -505,17 +505,17 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                 }
                 _ => return None,
             };
-            insert(&mut out, key, value);
+            out.set(k, field, value);
         }
-        Some(Ok(Value::Object(out)))
+        Some(Ok(out.finish()))
     }
 
     fn page_info(&self, set: &ContextSelectionSet<'_>) -> Option<Value> {
         let mut fields = Vec::new();
         fields_of(set, &set.item.node, "PageInfo", &mut fields)?;
-        let mut out = IndexMap::with_capacity(fields.len());
+        let mut out = Building::new(&fields);
         let string = |s: Option<String>| s.map_or(Value::Null, Value::String);
-        for f in fields {
+        for (i, f) in fields.iter().enumerate() {
             let value = match f.node.name.node.as_str() {
                 "__typename" => Value::String("PageInfo".into()),
                 "hasPreviousPage" => Value::Boolean(false),
@@ -524,9 +524,9 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                 "endCursor" => string(self.cursors.last()),
                 _ => return None,
             };
-            insert(&mut out, f.node.response_key().node.clone(), value);
+            out.set(i, f, value);
         }
-        Some(Value::Object(out))
+        Some(out.finish())
     }
 
     /// Resolves every node against the selection set `at(i)` gives for node `i` (the same

@@ -118,7 +118,7 @@ impl<'a> Plan<'a> {
 /// Whether two keys are the same: by address first (the answer's keys are clones of the
 /// query's), by text otherwise.
 fn same_key(a: &Name, b: &Name) -> bool {
-    (a.as_str().as_ptr() == b.as_str().as_ptr() && a.len() == b.len()) || a == b
+    std::ptr::eq(a.as_str(), b.as_str()) || a == b
 }
 
 /// The response keys of `set` in order of first appearance, fragments flattened, each with
