@@ -1111,6 +1111,33 @@ both_backends!(
             .text();
         let node = r#"{"__typename":"ItemResponse","forceId":"norfolk","acceptance":"ACCEPTED","c":{"total":2,"overdue":1,"done":0},"actionCounts":{"total":2},"hmicfrsStatus":"AWAITING_REVIEW"}"#;
         assert!(raw.contains(node), "{raw}");
+        // The same without a repeated key (its objects are then written as JSON text as they
+        // are built): fragments, directives, aliases and key order the same.
+        let once = r#"
+            fragment counts on ActionCounts { total overdue }
+            query($id: ID!, $no: Boolean!) { inspection(id: $id) { items(first: 1) { edges { node {
+                __typename number n: number text @include(if: $no)
+                responses { edges { node {
+                    __typename forceId ... on ItemResponse { acceptance } c: actionCounts { ...counts done }
+                    hmicfrsStatus response @skip(if: true) } } } } } } } }"#;
+        let raw = app
+            .post("/graphql")
+            .token(&app.analyst())
+            .json(json!({"query": once, "variables": {"id": ids[0], "no": false}}))
+            .send()
+            .await
+            .text();
+        let node = |force: &str| {
+            format!(
+                r#"{{"node":{{"__typename":"ItemResponse","forceId":"{force}","acceptance":"ACCEPTED","c":{{"total":2,"overdue":1,"done":0}},"hmicfrsStatus":"AWAITING_REVIEW"}}}}"#
+            )
+        };
+        let item = format!(
+            r#"{{"data":{{"inspection":{{"items":{{"edges":[{{"node":{{"__typename":"Item","number":1,"n":1,"responses":{{"edges":[{},{}]}}}}}}]}}}}}}}}"#,
+            node("norfolk"),
+            node("suffolk")
+        );
+        assert_eq!(raw, item);
 
         // A connection built in place pages as a Relay connection does.
         let page = r#"query($id: ID!, $after: String) { inspection(id: $id) { items(first: 1) { edges { node {

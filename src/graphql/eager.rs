@@ -8,6 +8,11 @@
 //! those fields (the type's [`EagerFields::READY`]) are resolved in place, in selection order,
 //! and only the others (loaders, the database) take the general, concurrent path. The GraphQL
 //! type is the wrapped type's: same name, same fields, same schema.
+//!
+//! Where the operation's document repeats no response key, each object resolved here is
+//! written as JSON text as its fields are set ([`Building::Json`]) and carried to the answer
+//! as a `Value::Binary`, which [`JsonText`] writes as it is; otherwise it is built as
+//! async-graphql's value, so that objects of a repeated key can be merged.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -143,7 +148,7 @@ pub async fn resolve<'a, T: OutputType + ContainerType + EagerFields>(
     if fields_of(ctx, &ctx.item.node, &T::type_name(), &mut fields).is_none() {
         return async_graphql::resolver_utils::resolve_container(ctx, root).await;
     }
-    resolve_fields(ctx, root, &fields).await
+    resolve_fields(ctx, root, &fields, in_json(ctx)).await
 }
 
 /// Resolves `fields` (the selection set of `ctx`, flattened by [`fields_of`]) on `root`.
@@ -151,8 +156,9 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
     ctx: &ContextSelectionSet<'a>,
     root: &'a T,
     fields: &[&'a Positioned<Field>],
+    json: bool,
 ) -> ServerResult<Value> {
-    let mut out = Building::new(fields);
+    let mut out = Building::new(fields, json);
     // The fields that answer at once go straight into the object, in order, until one waits.
     let mut first_waiting = fields.len();
     for (i, &field) in fields.iter().enumerate() {
@@ -287,24 +293,140 @@ impl Shape {
     }
 }
 
+/// Whether the answer to the operation of `ctx` is written as JSON where it is built in place:
+/// where its document repeats no key (the operation's `Loaders` say).
+fn in_json(ctx: &ContextSelectionSet<'_>) -> bool {
+    ctx.data_opt::<Arc<super::Loaders>>()
+        .is_some_and(|l| l.answers_in_json())
+}
+
+/// Writes JSON as serde_json's compact writer does, except that a binary value is taken to be
+/// JSON text already and written as it is: an object built in place as JSON ([`Building`])
+/// reaches the answer as `Value::Binary`. The schema has no binary scalar, so nothing else in
+/// an answer is binary. `post` writes every GraphQL answer with it.
+pub struct JsonText;
+
+impl serde_json::ser::Formatter for JsonText {
+    fn write_byte_array<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: &[u8],
+    ) -> std::io::Result<()> {
+        writer.write_all(value)
+    }
+}
+
+thread_local! {
+    /// Buffers this thread writes objects into as JSON, for the next objects: an object's text
+    /// is copied out at its size when done, so that it is allocated once rather than grown
+    /// (thousands of objects in a national answer).
+    static SCRATCH: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Most buffers a thread keeps, and the largest it keeps (an answer's largest object is a
+/// national page of about 140 kB).
+const SCRATCH_KEPT: usize = 16;
+const SCRATCH_LARGEST: usize = 256 * 1024;
+
+/// A buffer to write an object into: one this thread kept, or a new one.
+fn scratch() -> Vec<u8> {
+    SCRATCH
+        .with(|kept| kept.try_borrow_mut().ok().and_then(|mut kept| kept.pop()))
+        .unwrap_or_else(|| Vec::with_capacity(1024))
+}
+
+/// Keeps `buffer` for another object, if there is room.
+fn keep_scratch(mut buffer: Vec<u8>) {
+    if buffer.capacity() > SCRATCH_LARGEST {
+        return;
+    }
+    buffer.clear();
+    SCRATCH.with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut()
+            && kept.len() < SCRATCH_KEPT
+        {
+            kept.push(buffer);
+        }
+    });
+}
+
+/// Appends `value` as JSON (an object built as JSON as it is).
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    use serde::Serialize;
+    match value {
+        Value::Binary(text) => {
+            out.extend_from_slice(text);
+            return;
+        }
+        // A list of objects built as JSON (a page's edges or nodes): its length is known, so
+        // the text grows once rather than doubling its way there.
+        Value::List(items)
+            if items
+                .iter()
+                .all(|v| matches!(v, Value::Binary(_) | Value::Null)) =>
+        {
+            let len: usize = items
+                .iter()
+                .map(|v| match v {
+                    Value::Binary(text) => text.len() + 1,
+                    _ => 5,
+                })
+                .sum();
+            out.reserve(len + 2);
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match item {
+                    Value::Binary(text) => out.extend_from_slice(text),
+                    _ => out.extend_from_slice(b"null"),
+                }
+            }
+            out.push(b']');
+            return;
+        }
+        _ => {}
+    }
+    let start = out.len();
+    let mut writer = serde_json::Serializer::with_formatter(&mut *out, JsonText);
+    if value.serialize(&mut writer).is_err() {
+        // (Writing to memory does not fail; the value is null rather than half written.)
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
+}
+
 /// An object being answered, field by field in selection order.
-struct Building {
-    map: IndexMap<Name, Value>,
-    /// Whether `map` was made from a [`Shape`] (its values are then set by position).
-    shaped: bool,
-    /// Positions of fields that failed (shaped only): their keys are taken out at the end, as
-    /// the unshaped object never has them.
-    failed: Vec<usize>,
+enum Building {
+    /// As async-graphql's value.
+    Map {
+        map: IndexMap<Name, Value>,
+        /// Whether `map` was made from a [`Shape`] (its values are then set by position).
+        shaped: bool,
+        /// Positions of fields that failed (shaped only): their keys are taken out at the end,
+        /// as the unshaped object never has them.
+        failed: Vec<usize>,
+    },
+    /// As JSON text, written as the fields are set (always in selection order), where the
+    /// answer's document repeats no key ([`in_json`]): an object's keys, hashes, counts on
+    /// shared strings, the walk that orders keys and the value tree's drop cost more than the
+    /// text. Empty until the first key.
+    Json(Vec<u8>),
 }
 
 impl Building {
-    /// An object of `fields`: of their shape where their keys are distinct.
-    fn new(fields: &[&Positioned<Field>]) -> Building {
+    /// An object of `fields`: as JSON where `json` ([`in_json`]), else of their shape where
+    /// their keys are distinct.
+    fn new(fields: &[&Positioned<Field>], json: bool) -> Building {
+        if json {
+            return Building::Json(scratch());
+        }
         let (map, shaped) = match Shape::object_of(fields) {
             Some(map) => (map, true),
             None => (IndexMap::with_capacity(fields.len()), false),
         };
-        Building {
+        Building::Map {
             map,
             shaped,
             failed: Vec::new(),
@@ -330,30 +452,64 @@ impl Building {
 
     /// Notes that the `i`th field failed: the object has no key for it.
     fn fail(&mut self, i: usize) {
-        if self.shaped {
-            self.failed.push(i);
+        if let Building::Map {
+            shaped: true,
+            failed,
+            ..
+        } = self
+        {
+            failed.push(i);
         }
     }
 
-    /// Sets the `i`th field's value.
+    /// Sets the `i`th field's value (fields are set in selection order).
     fn set(&mut self, i: usize, field: &Positioned<Field>, value: Value) {
-        if self.shaped {
-            if let Some((_, slot)) = self.map.get_index_mut(i) {
-                *slot = value;
+        let key = &field.node.response_key().node;
+        match self {
+            Building::Map {
+                map, shaped: true, ..
+            } => {
+                if let Some((_, slot)) = map.get_index_mut(i) {
+                    *slot = value;
+                }
             }
-        } else {
-            insert(&mut self.map, field.node.response_key().node.clone(), value);
+            Building::Map { map, .. } => insert(map, key.clone(), value),
+            Building::Json(out) => {
+                out.push(if out.is_empty() { b'{' } else { b',' });
+                // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, as the parser
+                // takes it): nothing in it needs escaping.
+                out.push(b'"');
+                out.extend_from_slice(key.as_bytes());
+                out.extend_from_slice(b"\":");
+                write_json(out, &value);
+            }
         }
     }
 
-    fn finish(mut self) -> Value {
-        for i in self.failed.into_iter().rev() {
-            self.map.shift_remove_index(i);
-        }
-        if self.map.is_empty() {
-            Value::Null
-        } else {
-            Value::Object(self.map)
+    fn finish(self) -> Value {
+        match self {
+            Building::Map {
+                mut map, failed, ..
+            } => {
+                for i in failed.into_iter().rev() {
+                    map.shift_remove_index(i);
+                }
+                if map.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(map)
+                }
+            }
+            Building::Json(out) if out.is_empty() => {
+                keep_scratch(out);
+                Value::Null
+            }
+            Building::Json(mut out) => {
+                out.push(b'}');
+                let text = actix_web::web::Bytes::copy_from_slice(&out);
+                keep_scratch(out);
+                Value::Binary(text)
+            }
         }
     }
 }
@@ -449,7 +605,8 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         let edge_name = <Edge<String, Eager<T>, EmptyFields> as OutputType>::type_name();
         let mut fields = Vec::new();
         fields_of(ctx, &ctx.item.node, &name, &mut fields)?;
-        let mut out = Building::new(&fields);
+        let json = in_json(ctx);
+        let mut out = Building::new(&fields, json);
         for (k, &field) in fields.iter().enumerate() {
             if !field.node.directives.is_empty() {
                 return None;
@@ -458,8 +615,8 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
             let set = ctx_field.with_selection_set(&field.node.selection_set);
             let value = match field.node.name.node.as_str() {
                 "__typename" => Value::String(name.to_string()),
-                "pageInfo" => self.page_info(&set)?,
-                "nodes" => match self.nodes_at(|i| set.with_index(i)).await? {
+                "pageInfo" => self.page_info(&set, json)?,
+                "nodes" => match self.nodes_at(|i| set.with_index(i), json).await? {
                     Ok(nodes) => Value::List(nodes),
                     Err(e) => return Some(Err(e)),
                 },
@@ -480,7 +637,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                                 .iter()
                                 .map(|c| c.with_selection_set(&f.node.selection_set))
                                 .collect();
-                            match self.nodes_at(|i| sets[i].clone()).await? {
+                            match self.nodes_at(|i| sets[i].clone(), json).await? {
                                 Ok(values) => nodes.push(values.into_iter()),
                                 Err(e) => return Some(Err(e)),
                             }
@@ -488,7 +645,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                     }
                     let mut edges = Vec::with_capacity(self.nodes.len());
                     for i in 0..self.nodes.len() {
-                        let mut edge = Building::new(&edge_fields);
+                        let mut edge = Building::new(&edge_fields, json);
                         let mut next_node = nodes.iter_mut();
                         for (j, f) in edge_fields.iter().enumerate() {
                             let value = match f.node.name.node.as_str() {
@@ -510,10 +667,10 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         Some(Ok(out.finish()))
     }
 
-    fn page_info(&self, set: &ContextSelectionSet<'_>) -> Option<Value> {
+    fn page_info(&self, set: &ContextSelectionSet<'_>, json: bool) -> Option<Value> {
         let mut fields = Vec::new();
         fields_of(set, &set.item.node, "PageInfo", &mut fields)?;
-        let mut out = Building::new(&fields);
+        let mut out = Building::new(&fields, json);
         let string = |s: Option<String>| s.map_or(Value::Null, Value::String);
         for (i, f) in fields.iter().enumerate() {
             let value = match f.node.name.node.as_str() {
@@ -536,6 +693,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
     async fn nodes_at<'c>(
         &'c self,
         at: impl Fn(usize) -> ContextSelectionSet<'c>,
+        json: bool,
     ) -> Option<ServerResult<Vec<Value>>> {
         let sets: Vec<ContextSelectionSet<'c>> = (0..self.nodes.len()).map(at).collect();
         let Some(first) = sets.first() else {
@@ -553,7 +711,9 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         let mut values: Vec<Option<Value>> = vec![None; self.nodes.len()];
         let mut waiting = Vec::new();
         for (i, node) in self.nodes.iter().enumerate() {
-            if ready && let Some(done) = resolve_fields(&sets[i], &*node.0, fields).now_or_never() {
+            if ready
+                && let Some(done) = resolve_fields(&sets[i], &*node.0, fields, json).now_or_never()
+            {
                 match done {
                     Ok(v) => values[i] = Some(v),
                     Err(e) => return Some(Err(e)),
@@ -565,7 +725,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         let later = futures_util::future::join_all(
             waiting
                 .iter()
-                .map(|&i| resolve_fields(&sets[i], &*self.nodes[i].0, fields)),
+                .map(|&i| resolve_fields(&sets[i], &*self.nodes[i].0, fields, json)),
         )
         .await;
         for (i, v) in waiting.into_iter().zip(later) {
@@ -635,14 +795,14 @@ mod tests {
         for round in 0..2 {
             for (i, doc) in many.iter().enumerate() {
                 let fields = top_fields(doc);
-                let mut object = Building::new(&fields);
-                assert!(object.shaped);
+                let mut object = Building::new(&fields, false);
+                assert!(matches!(object, Building::Map { shaped: true, .. }));
                 object.set(0, fields[0], Value::from(i as i32));
                 object.set(1, fields[1], Value::from(round));
                 assert_eq!(keys_of(&object.finish()), vec![format!("k{i}"), "a".into()]);
             }
             for (fields, keys) in [(&f1, ["a", "b", "c"]), (&f2, ["a", "b", "c"])] {
-                let mut object = Building::new(fields);
+                let mut object = Building::new(fields, false);
                 for (i, f) in fields.iter().enumerate() {
                     object.set(i, f, Value::from(i as i32));
                 }
@@ -654,11 +814,11 @@ mod tests {
                     "values by position"
                 );
             }
-            let mut object = Building::new(&f3);
+            let mut object = Building::new(&f3, false);
             object.fail(0);
             object.set(1, f3[1], Value::from(7));
             assert_eq!(object.finish(), async_graphql::value!({"a": 7}));
-            let mut object = Building::new(&f3);
+            let mut object = Building::new(&f3, false);
             object.fail(0);
             object.fail(1);
             assert_eq!(object.finish(), Value::Null);
@@ -666,7 +826,58 @@ mod tests {
         // A key asked twice has no shape: such objects are merged key by key.
         let twice = parse("{ a { x } a { y } }");
         assert!(Shape::of(&top_fields(&twice)).is_none());
-        assert!(!Building::new(&top_fields(&twice)).shaped);
+        assert!(matches!(
+            Building::new(&top_fields(&twice), false),
+            Building::Map { shaped: false, .. }
+        ));
+    }
+
+    /// An object built as JSON text is written as the same object built as a value: keys in
+    /// selection order, a failed field without a key, an object of no keys null, and objects
+    /// built as JSON inside it (alone or in a list) written as they are.
+    #[test]
+    fn objects_built_as_json_are_written_as_their_values() {
+        use super::{Building, JsonText};
+        use async_graphql::Value;
+        let doc = async_graphql::parser::parse_query("{ a b: x c d }").unwrap();
+        let fields = top_fields(&doc);
+        let write = |value: &Value| {
+            let mut out = Vec::new();
+            serde::Serialize::serialize(
+                value,
+                &mut serde_json::Serializer::with_formatter(&mut out, JsonText),
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let build = |json: bool| {
+            let inner = |json: bool| {
+                let mut o = Building::new(&fields[..2], json);
+                o.set(0, fields[0], Value::from("quote \" and \\ é"));
+                o.set(1, fields[1], Value::Enum(async_graphql::Name::new("DONE")));
+                o.finish()
+            };
+            let mut o = Building::new(&fields, json);
+            o.set(0, fields[0], inner(json));
+            o.fail(1);
+            o.set(
+                2,
+                fields[2],
+                Value::List(vec![inner(json), Value::Null, inner(json)]),
+            );
+            o.set(3, fields[3], Value::from(-12.5));
+            o.finish()
+        };
+        let (as_value, as_json) = (build(false), build(true));
+        assert!(matches!(as_json, Value::Binary(_)));
+        assert_eq!(write(&as_json), write(&as_value));
+        assert_eq!(
+            write(&as_json),
+            r#"{"a":{"a":"quote \" and \\ é","b":"DONE"},"c":[{"a":"quote \" and \\ é","b":"DONE"},null,{"a":"quote \" and \\ é","b":"DONE"}],"d":-12.5}"#
+        );
+        let mut none = Building::new(&fields, true);
+        none.fail(0);
+        assert_eq!(none.finish(), Value::Null);
     }
 
     /// Every value [`EagerFields::value_of`] gives is the one the type's resolver gives, for

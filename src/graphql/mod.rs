@@ -212,6 +212,9 @@ pub struct Loaders {
     /// response anywhere: a worklist then reads its statuses from the whole rows and keeps
     /// them (see [`Loaders::worklist_brings_responses`]).
     asks_inspection_responses: bool,
+    /// Whether objects built in place are written as JSON text (`eager::Building`): where the
+    /// document repeats no response key, so no object of the answer is merged with another.
+    json: bool,
 }
 
 /// By force, then inspection. (foldhash: these maps are asked once for each of hundreds of
@@ -270,6 +273,7 @@ impl Loaders {
             no_actions: Eager::new(Default::default()),
             asks_inspection_responses: selected
                 .asks_any("Inspection", &["forceResponse", "pccResponse"]),
+            json: !selected.repeats_a_key,
         }
     }
 
@@ -411,6 +415,12 @@ impl Loaders {
                 responses
             })
             .collect())
+    }
+
+    /// Whether objects built in place are written as JSON text (see [`Loaders::new`]'s
+    /// `selected`): the answer is then written with [`eager::JsonText`].
+    pub fn answers_in_json(&self) -> bool {
+        self.json
     }
 
     /// Whether this operation keeps what it loads (a query does, a mutation does not): loading
@@ -566,7 +576,12 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     // Sized for a national answer up front: grown from 16 kB, its 140 kB were copied four
     // times on the way (1% of its instructions). Untouched pages of the buffer cost nothing.
     let mut body = Vec::with_capacity(256 * 1024);
-    if let Err(e) = serde_json::to_writer(&mut body, &response) {
+    // Objects built in place may be JSON text already (`eager::JsonText`).
+    let written = serde::Serialize::serialize(
+        &response,
+        &mut serde_json::Serializer::with_formatter(&mut body, eager::JsonText),
+    );
+    if let Err(e) = written {
         return problem(AppError::Internal(format!("cannot write the answer: {e}")));
     }
     // The buffer lives until a client has read it: a slow client must not hold 256 kB for a

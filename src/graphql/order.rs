@@ -4,8 +4,9 @@
 //! come in the order its fields were selected. async-graphql 7 adds each field of an object
 //! as it finishes (async-graphql/async-graphql#612), so a field waiting on a loader could come
 //! after a later one, and the order of a dashboard's keys changed with the machine's load.
-//! Objects resolved in place ([`super::Eager`]) keep the order already; this puts every other
-//! object of an answer in order after execution, walking it beside the query.
+//! Objects resolved in place ([`super::Eager`]) keep the order already (and, written as JSON
+//! text, are leaves here); this puts every other object of an answer in order after
+//! execution, walking it beside the query.
 
 use std::collections::HashMap;
 
