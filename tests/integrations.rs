@@ -1138,6 +1138,22 @@ both_backends!(
             node("suffolk")
         );
         assert_eq!(raw, item);
+        // An object of the general path inside one written as JSON text (an action, whose
+        // `updates` wait on a loader while `title` is ready) has its keys in selection order too.
+        let actions = r#"query($id: ID!) { inspection(id: $id) { items(first: 1) { edges { node {
+            responses(first: 1) { edges { node { forceId
+                actions(first: 1) { edges { node { updates { __typename } title } } } } } } } } } } }"#;
+        let raw = app
+            .post("/graphql")
+            .token(&app.analyst())
+            .json(json!({"query": actions, "variables": {"id": ids[0]}}))
+            .send()
+            .await
+            .text();
+        assert!(
+            raw.contains(r#""actions":{"edges":[{"node":{"updates":["#),
+            "{raw}"
+        );
 
         // A connection built in place pages as a Relay connection does.
         let page = r#"query($id: ID!, $after: String) { inspection(id: $id) { items(first: 1) { edges { node {

@@ -411,7 +411,11 @@ enum Building {
     /// As JSON text, written as the fields are set (always in selection order), where the
     /// answer's document repeats no key ([`in_json`]): an object's keys, hashes, counts on
     /// shared strings, the walk that orders keys and the value tree's drop cost more than the
-    /// text. Empty until the first key.
+    /// text. Empty until the first key. A value of the general path becomes text here, out of
+    /// reach of the walk that puts keys in order after execution (`order`): that holds because
+    /// every general-path object under these types (an action connection, an action) answers
+    /// all its fields at once, which async-graphql adds in selection order. A field that waits
+    /// added to those would need its object ordered here (a test holds the order).
     Json(Vec<u8>),
 }
 
