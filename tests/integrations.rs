@@ -1035,12 +1035,8 @@ both_backends!(
             ...more } }
             fragment more on Inspection { id items(first: 1) { pageInfo { hasNextPage } } }"#;
         let raw = app
-            .post("/graphql")
-            .token(&app.editor("norfolk"))
-            .json(json!({"query": query, "variables": {"id": ids[0]}}))
-            .send()
-            .await
-            .text();
+            .gql_text(Some(&app.editor("norfolk")), query, json!({"id": ids[0]}))
+            .await;
         let inspection = r#"{"data":{"inspection":{"pccResponse":null,"items":{"nodes":[{"response":{"actionCounts":{"total":2},"acceptance":"ACCEPTED"},"number":1}],"pageInfo":{"hasNextPage":true}},"forceResponse":{"status":"SUBMITTED","submittedAt":"#;
         assert!(raw.starts_with(inspection), "{raw}");
         assert!(
@@ -1103,12 +1099,12 @@ both_backends!(
         );
         // Keys come in the order the query asks for them.
         let raw = app
-            .post("/graphql")
-            .token(&app.analyst())
-            .json(json!({"query": query, "variables": {"id": ids[0], "no": false}}))
-            .send()
-            .await
-            .text();
+            .gql_text(
+                Some(&app.analyst()),
+                query,
+                json!({"id": ids[0], "no": false}),
+            )
+            .await;
         let node = r#"{"__typename":"ItemResponse","forceId":"norfolk","acceptance":"ACCEPTED","c":{"total":2,"overdue":1,"done":0},"actionCounts":{"total":2},"hmicfrsStatus":"AWAITING_REVIEW"}"#;
         assert!(raw.contains(node), "{raw}");
         // The same without a repeated key (its objects are then written as JSON text as they
@@ -1121,12 +1117,12 @@ both_backends!(
                     __typename forceId ... on ItemResponse { acceptance } c: actionCounts { ...counts done }
                     hmicfrsStatus response @skip(if: true) } } } } } } } }"#;
         let raw = app
-            .post("/graphql")
-            .token(&app.analyst())
-            .json(json!({"query": once, "variables": {"id": ids[0], "no": false}}))
-            .send()
-            .await
-            .text();
+            .gql_text(
+                Some(&app.analyst()),
+                once,
+                json!({"id": ids[0], "no": false}),
+            )
+            .await;
         let node = |force: &str| {
             format!(
                 r#"{{"node":{{"__typename":"ItemResponse","forceId":"{force}","acceptance":"ACCEPTED","c":{{"total":2,"overdue":1,"done":0}},"hmicfrsStatus":"AWAITING_REVIEW"}}}}"#
@@ -1144,12 +1140,8 @@ both_backends!(
             responses(first: 1) { edges { node { forceId
                 actions(first: 1) { edges { node { updates { __typename } title } } } } } } } } } } }"#;
         let raw = app
-            .post("/graphql")
-            .token(&app.analyst())
-            .json(json!({"query": actions, "variables": {"id": ids[0]}}))
-            .send()
-            .await
-            .text();
+            .gql_text(Some(&app.analyst()), actions, json!({"id": ids[0]}))
+            .await;
         assert!(
             raw.contains(r#""actions":{"edges":[{"node":{"updates":["#),
             "{raw}"
@@ -1193,12 +1185,8 @@ both_backends!(
             responses(first: 1) { pageInfo { endCursor } edges { cursor }
                 pageInfo { hasNextPage endCursor } edges { node { forceId } } e: edges { cursor } } } } } } }"#;
         let raw = app
-            .post("/graphql")
-            .token(&app.analyst())
-            .json(json!({"query": twice, "variables": {"id": ids[0]}}))
-            .send()
-            .await
-            .text();
+            .gql_text(Some(&app.analyst()), twice, json!({"id": ids[0]}))
+            .await;
         let cursor = first["edges"][0]["cursor"].as_str().unwrap();
         let merged = format!(
             r#"{{"responses":{{"pageInfo":{{"endCursor":"{cursor}","hasNextPage":true}},"edges":[{{"cursor":"{cursor}","node":{{"forceId":"norfolk"}}}}],"e":[{{"cursor":"{cursor}"}}]}}}}"#

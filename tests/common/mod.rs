@@ -250,6 +250,14 @@ impl TestApp {
 
     /// A GraphQL operation; answers the whole response (`data` and `errors`).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        match serde_json::from_str(&self.gql_text(token, query, variables).await) {
+            Ok(v) => v,
+            Err(e) => panic!("graphql: not JSON: {e}"),
+        }
+    }
+
+    /// A GraphQL answer as the text the service sent (for key order and exact output).
+    pub async fn gql_text(&self, token: Option<&str>, query: &str, variables: Value) -> String {
         let mut r = self
             .post("/graphql")
             .json(json!({"query": query, "variables": variables}));
@@ -258,7 +266,7 @@ impl TestApp {
         }
         let res = r.send().await;
         assert_eq!(res.status, StatusCode::OK, "graphql: {}", res.text());
-        res.json()
+        res.text()
     }
 
     /// Counts SQL statements by reading the database's own statistics is backend-specific;
