@@ -163,7 +163,7 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
     let mut first_waiting = fields.len();
     for (i, &field) in fields.iter().enumerate() {
         match at_once(ctx, root, field) {
-            Some(done) => out.put(ctx, i, field, done),
+            Some(done) => out.put(ctx, field, done),
             None => {
                 first_waiting = i;
                 break;
@@ -198,9 +198,9 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
         for (slot, value) in futures_util::future::join_all(waiting).await {
             slots[slot] = Some(value);
         }
-        for (i, slot) in slots.into_iter().enumerate() {
+        for (slot, &field) in slots.into_iter().zip(rest) {
             if let Some(done) = slot {
-                out.put(ctx, first_waiting + i, rest[i], done);
+                out.put(ctx, field, done);
             }
         }
     }
@@ -233,64 +233,6 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
     let ctx_field = ctx.with_field(field);
     let done = root.resolve_field(&ctx_field).now_or_never()?;
     Some(done.map(Option::unwrap_or_default))
-}
-
-/// The keys of an object, in order, each with a null value. An object of the same selection
-/// (every node of a list, every action count of an answer) starts as a clone of its shape and
-/// has its values set by position. A clone copies the keys' hashes; inserting the keys one by
-/// one hashed each again (SipHash: async-graphql's objects use the standard hasher).
-struct Shape(IndexMap<Name, Value>);
-
-/// Most shapes a worker thread keeps (a few per query that a dashboard sends again and again).
-const SHAPES_KEPT: usize = 64;
-
-thread_local! {
-    static SHAPES: std::cell::RefCell<Vec<Shape>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-impl Shape {
-    /// The shape of an object of `fields`; `None` where a key repeats (`a { x } a { y }`: the
-    /// objects are then merged by [`insert`]).
-    fn of(fields: &[&Positioned<Field>]) -> Option<Shape> {
-        let mut keys = IndexMap::with_capacity(fields.len());
-        for field in fields {
-            let key = field.node.response_key().node.clone();
-            if keys.insert(key, Value::Null).is_some() {
-                return None;
-            }
-        }
-        Some(Shape(keys))
-    }
-
-    /// Whether this is the shape of `fields`: the same keys, by identity. A shape holds its
-    /// keys (shared strings of the parsed query, which the query cache hands every request), so
-    /// no other key can have their address while it is kept.
-    fn is_of(&self, fields: &[&Positioned<Field>]) -> bool {
-        self.0.len() == fields.len()
-            && self
-                .0
-                .keys()
-                .zip(fields)
-                .all(|(k, f)| std::ptr::eq(k.as_str(), f.node.response_key().node.as_str()))
-    }
-
-    /// A new object of `fields`' shape, from the shapes this thread keeps (made and kept the
-    /// first time); `None` where the keys repeat.
-    fn object_of(fields: &[&Positioned<Field>]) -> Option<IndexMap<Name, Value>> {
-        SHAPES.with(|shapes| {
-            let mut shapes = shapes.try_borrow_mut().ok()?;
-            if let Some(shape) = shapes.iter().find(|s| s.is_of(fields)) {
-                return Some(shape.0.clone());
-            }
-            let shape = Shape::of(fields)?;
-            let object = shape.0.clone();
-            if shapes.len() >= SHAPES_KEPT {
-                shapes.clear();
-            }
-            shapes.push(shape);
-            Some(object)
-        })
-    }
 }
 
 /// Whether the answer to the operation of `ctx` is written as JSON where it is built in place:
@@ -399,15 +341,9 @@ fn write_json(out: &mut Vec<u8>, value: &Value) {
 
 /// An object being answered, field by field in selection order.
 enum Building {
-    /// As async-graphql's value.
-    Map {
-        map: IndexMap<Name, Value>,
-        /// Whether `map` was made from a [`Shape`] (its values are then set by position).
-        shaped: bool,
-        /// Positions of fields that failed (shaped only): their keys are taken out at the end,
-        /// as the unshaped object never has them.
-        failed: Vec<usize>,
-    },
+    /// As async-graphql's value, key by key: where the answer's document repeats a key, whose
+    /// objects are merged ([`insert`]).
+    Map(IndexMap<Name, Value>),
     /// As JSON text, written as the fields are set (always in selection order), where the
     /// answer's document repeats no key ([`in_json`]): an object's keys, hashes, counts on
     /// shared strings, the walk that orders keys and the value tree's drop cost more than the
@@ -420,64 +356,33 @@ enum Building {
 }
 
 impl Building {
-    /// An object of `fields`: as JSON where `json` ([`in_json`]), else of their shape where
-    /// their keys are distinct.
+    /// An object of `fields`: as JSON text where `json` ([`in_json`]), else as a value.
     fn new(fields: &[&Positioned<Field>], json: bool) -> Building {
         if json {
-            return Building::Json(scratch());
-        }
-        let (map, shaped) = match Shape::object_of(fields) {
-            Some(map) => (map, true),
-            None => (IndexMap::with_capacity(fields.len()), false),
-        };
-        Building::Map {
-            map,
-            shaped,
-            failed: Vec::new(),
+            Building::Json(scratch())
+        } else {
+            Building::Map(IndexMap::with_capacity(fields.len()))
         }
     }
 
-    /// Puts the answer of `field`, the `i`th field of the object; an error goes to `ctx`.
+    /// Puts the answer of `field`; an error goes to `ctx`, and the object has no key for it.
     fn put(
         &mut self,
         ctx: &ContextSelectionSet<'_>,
-        i: usize,
         field: &Positioned<Field>,
         done: ServerResult<Value>,
     ) {
         match done {
-            Ok(value) => self.set(i, field, value),
-            Err(e) => {
-                ctx.add_error(e);
-                self.fail(i);
-            }
+            Ok(value) => self.set(field, value),
+            Err(e) => ctx.add_error(e),
         }
     }
 
-    /// Notes that the `i`th field failed: the object has no key for it.
-    fn fail(&mut self, i: usize) {
-        if let Building::Map {
-            shaped: true,
-            failed,
-            ..
-        } = self
-        {
-            failed.push(i);
-        }
-    }
-
-    /// Sets the `i`th field's value (fields are set in selection order).
-    fn set(&mut self, i: usize, field: &Positioned<Field>, value: Value) {
+    /// Sets `field`'s value (fields are set in selection order).
+    fn set(&mut self, field: &Positioned<Field>, value: Value) {
         let key = &field.node.response_key().node;
         match self {
-            Building::Map {
-                map, shaped: true, ..
-            } => {
-                if let Some((_, slot)) = map.get_index_mut(i) {
-                    *slot = value;
-                }
-            }
-            Building::Map { map, .. } => insert(map, key.clone(), value),
+            Building::Map(map) => insert(map, key.clone(), value),
             Building::Json(out) => {
                 out.push(if out.is_empty() { b'{' } else { b',' });
                 // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, as the parser
@@ -492,18 +397,8 @@ impl Building {
 
     fn finish(self) -> Value {
         match self {
-            Building::Map {
-                mut map, failed, ..
-            } => {
-                for i in failed.into_iter().rev() {
-                    map.shift_remove_index(i);
-                }
-                if map.is_empty() {
-                    Value::Null
-                } else {
-                    Value::Object(map)
-                }
-            }
+            Building::Map(map) if map.is_empty() => Value::Null,
+            Building::Map(map) => Value::Object(map),
             Building::Json(out) if out.is_empty() => {
                 keep_scratch(out);
                 Value::Null
@@ -611,7 +506,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         fields_of(ctx, &ctx.item.node, &name, &mut fields)?;
         let json = in_json(ctx);
         let mut out = Building::new(&fields, json);
-        for (k, &field) in fields.iter().enumerate() {
+        for &field in &fields {
             if !field.node.directives.is_empty() {
                 return None;
             }
@@ -651,14 +546,14 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                     for i in 0..self.nodes.len() {
                         let mut edge = Building::new(&edge_fields, json);
                         let mut next_node = nodes.iter_mut();
-                        for (j, f) in edge_fields.iter().enumerate() {
+                        for f in &edge_fields {
                             let value = match f.node.name.node.as_str() {
                                 "__typename" => Value::String(edge_name.to_string()),
                                 "cursor" => Value::String(self.cursors.get(i)?),
                                 "node" => next_node.next()?.next()?,
                                 _ => return None,
                             };
-                            edge.set(j, f, value);
+                            edge.set(f, value);
                         }
                         edges.push(edge.finish());
                     }
@@ -666,7 +561,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                 }
                 _ => return None,
             };
-            out.set(k, field, value);
+            out.set(field, value);
         }
         Some(Ok(out.finish()))
     }
@@ -676,7 +571,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         fields_of(set, &set.item.node, "PageInfo", &mut fields)?;
         let mut out = Building::new(&fields, json);
         let string = |s: Option<String>| s.map_or(Value::Null, Value::String);
-        for (i, f) in fields.iter().enumerate() {
+        for f in &fields {
             let value = match f.node.name.node.as_str() {
                 "__typename" => Value::String("PageInfo".into()),
                 "hasPreviousPage" => Value::Boolean(false),
@@ -685,7 +580,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                 "endCursor" => string(self.cursors.last()),
                 _ => return None,
             };
-            out.set(i, f, value);
+            out.set(f, value);
         }
         Some(out.finish())
     }
@@ -769,76 +664,9 @@ mod tests {
             .collect()
     }
 
-    fn keys_of(value: &async_graphql::Value) -> Vec<String> {
-        match value {
-            async_graphql::Value::Object(map) => map.keys().map(|k| k.to_string()).collect(),
-            other => panic!("not an object: {other:?}"),
-        }
-    }
-
-    /// A kept shape serves only the query whose keys it holds: the same text parsed again (its
-    /// own strings) gets a shape of its own, every object has its own query's keys, and a field
-    /// that failed leaves no key, as in an object built key by key.
-    #[test]
-    fn objects_take_the_shape_of_their_own_querys_keys() {
-        use super::{Building, Shape};
-        use async_graphql::Value;
-        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
-        let first = parse("{ a b: x c }");
-        let again = parse("{ a b: x c }");
-        let other = parse("{ c a }");
-        let (f1, f2, f3) = (top_fields(&first), top_fields(&again), top_fields(&other));
-        let shape = Shape::of(&f1).unwrap();
-        assert!(shape.is_of(&f1));
-        assert!(!shape.is_of(&f2), "same text, other strings");
-        assert!(!shape.is_of(&f3));
-        // More documents than a thread keeps, asked in turn: each object has its keys.
-        let many: Vec<_> = (0..super::SHAPES_KEPT + 6)
-            .map(|i| parse(&format!("{{ k{i} a }}")))
-            .collect();
-        for round in 0..2 {
-            for (i, doc) in many.iter().enumerate() {
-                let fields = top_fields(doc);
-                let mut object = Building::new(&fields, false);
-                assert!(matches!(object, Building::Map { shaped: true, .. }));
-                object.set(0, fields[0], Value::from(i as i32));
-                object.set(1, fields[1], Value::from(round));
-                assert_eq!(keys_of(&object.finish()), vec![format!("k{i}"), "a".into()]);
-            }
-            for (fields, keys) in [(&f1, ["a", "b", "c"]), (&f2, ["a", "b", "c"])] {
-                let mut object = Building::new(fields, false);
-                for (i, f) in fields.iter().enumerate() {
-                    object.set(i, f, Value::from(i as i32));
-                }
-                let value = object.finish();
-                assert_eq!(keys_of(&value), keys);
-                assert_eq!(
-                    value,
-                    async_graphql::value!({"a": 0, "b": 1, "c": 2}),
-                    "values by position"
-                );
-            }
-            let mut object = Building::new(&f3, false);
-            object.fail(0);
-            object.set(1, f3[1], Value::from(7));
-            assert_eq!(object.finish(), async_graphql::value!({"a": 7}));
-            let mut object = Building::new(&f3, false);
-            object.fail(0);
-            object.fail(1);
-            assert_eq!(object.finish(), Value::Null);
-        }
-        // A key asked twice has no shape: such objects are merged key by key.
-        let twice = parse("{ a { x } a { y } }");
-        assert!(Shape::of(&top_fields(&twice)).is_none());
-        assert!(matches!(
-            Building::new(&top_fields(&twice), false),
-            Building::Map { shaped: false, .. }
-        ));
-    }
-
     /// An object built as JSON text is written as the same object built as a value: keys in
-    /// selection order, a failed field without a key, an object of no keys null, and objects
-    /// built as JSON inside it (alone or in a list) written as they are.
+    /// selection order, a field not answered (one that failed) without a key, an object of no
+    /// keys null, and objects built as JSON inside it (alone or in a list) written as they are.
     #[test]
     fn objects_built_as_json_are_written_as_their_values() {
         use super::{Building, JsonText};
@@ -857,31 +685,30 @@ mod tests {
         let build = |json: bool| {
             let inner = |json: bool| {
                 let mut o = Building::new(&fields[..2], json);
-                o.set(0, fields[0], Value::from("quote \" and \\ é"));
-                o.set(1, fields[1], Value::Enum(async_graphql::Name::new("DONE")));
+                o.set(fields[0], Value::from("quote \" and \\ é"));
+                o.set(fields[1], Value::Enum(async_graphql::Name::new("DONE")));
                 o.finish()
             };
             let mut o = Building::new(&fields, json);
-            o.set(0, fields[0], inner(json));
-            o.fail(1);
+            o.set(fields[0], inner(json));
             o.set(
-                2,
                 fields[2],
                 Value::List(vec![inner(json), Value::Null, inner(json)]),
             );
-            o.set(3, fields[3], Value::from(-12.5));
+            o.set(fields[3], Value::from(-12.5));
             o.finish()
         };
         let (as_value, as_json) = (build(false), build(true));
+        assert!(matches!(as_value, Value::Object(_)));
         assert!(matches!(as_json, Value::Binary(_)));
         assert_eq!(write(&as_json), write(&as_value));
         assert_eq!(
             write(&as_json),
             r#"{"a":{"a":"quote \" and \\ é","b":"DONE"},"c":[{"a":"quote \" and \\ é","b":"DONE"},null,{"a":"quote \" and \\ é","b":"DONE"}],"d":-12.5}"#
         );
-        let mut none = Building::new(&fields, true);
-        none.fail(0);
-        assert_eq!(none.finish(), Value::Null);
+        for json in [false, true] {
+            assert_eq!(Building::new(&fields, json).finish(), Value::Null);
+        }
     }
 
     /// Every value [`EagerFields::value_of`] gives is the one the type's resolver gives, for
