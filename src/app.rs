@@ -52,6 +52,8 @@ pub struct AppState {
     pub schema: OversightSchema,
     /// GraphQL queries already parsed.
     pub queries: crate::graphql::QueryCache,
+    /// GraphQL answers kept across requests (`OVERSIGHT_ANSWER_CACHE_MB`); `None` when off.
+    pub answers: Option<crate::graphql::answers::AnswerCache>,
     pub openapi_yaml: String,
     pub metrics: Arc<Metrics>,
     pub limiter: Option<crate::limits::RateLimiter>,
@@ -76,6 +78,7 @@ impl AppState {
 
     pub fn with(config: Config, db: Db, verifier: Verifier, clock: Clock) -> AppState {
         let limiter = crate::limits::RateLimiter::new(config.rate_limit);
+        let answers = crate::graphql::answers::AnswerCache::new(config.answer_cache_mb);
         AppState {
             db,
             verifier,
@@ -83,6 +86,7 @@ impl AppState {
             clock,
             schema: crate::graphql::schema(),
             queries: crate::graphql::QueryCache::default(),
+            answers,
             openapi_yaml: openapi_yaml(),
             metrics: Arc::new(Metrics::default()),
             limiter,

@@ -167,6 +167,16 @@ pub struct Config {
         global = true
     )]
     pub db_pool_size: u32,
+
+    /// Megabytes of GraphQL answers each instance keeps, to answer a query asked again of
+    /// unchanged data without running it (`graphql::answers`); 0 keeps none.
+    #[arg(
+        long,
+        env = "OVERSIGHT_ANSWER_CACHE_MB",
+        default_value_t = 64,
+        global = true
+    )]
+    pub answer_cache_mb: u32,
 }
 
 impl Config {
@@ -188,6 +198,7 @@ impl Config {
             cors_origins: String::new(),
             request_timeout_secs: 10,
             db_pool_size: 4,
+            answer_cache_mb: 64,
         }
     }
 

@@ -158,6 +158,22 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "oversight_db_statements_total {}",
         state.db.statements()
     );
+    if let Some(answers) = &state.answers {
+        out.push_str(
+            "# HELP oversight_graphql_answers_total GraphQL answers kept, and served again from what was kept.\n",
+        );
+        out.push_str("# TYPE oversight_graphql_answers_total counter\n");
+        let _ = writeln!(
+            out,
+            "oversight_graphql_answers_total{{outcome=\"kept\"}} {}",
+            answers.kept()
+        );
+        let _ = writeln!(
+            out,
+            "oversight_graphql_answers_total{{outcome=\"reused\"}} {}",
+            answers.reused()
+        );
+    }
     out.push_str("# HELP oversight_uptime_seconds Seconds since this instance started.\n");
     out.push_str("# TYPE oversight_uptime_seconds gauge\n");
     let _ = writeln!(

@@ -157,10 +157,11 @@ both_backends!(
         // And no more than they take today: a list loaded twice, once ahead and once by its
         // children (a look-ahead whose loads were not kept), shows here first.
         // (The dashboard went from 18 to 16 when its worklist began to bring its own
-        // responses to `forceResponse` and `pccResponse`.)
+        // responses to `forceResponse` and `pccResponse`, and to 17 with the data version each
+        // query reads first, for the answers kept across requests.)
         assert!(
-            dash_small <= 16 && nat_small <= 17,
-            "more statements than before: dashboard {dash_small} (was 16), national {nat_small} (was 17)"
+            dash_small <= 17 && nat_small <= 18,
+            "more statements than before: dashboard {dash_small} (was 17), national {nat_small} (was 18)"
         );
         eprintln!(
             "{}: dashboard {dash_small} statements, national {nat_small} statements, at both sizes",
@@ -1242,5 +1243,197 @@ both_backends!(
         assert!(res["errors"].is_null(), "{res}");
         assert_eq!(res["data"]["a"]["actionCounts"]["total"], 1, "{res}");
         assert_eq!(res["data"]["c"]["actionCounts"]["total"], 2, "{res}");
+    }
+);
+
+// Answers kept across requests (`graphql::answers`).
+
+const ANSWERED: &str = r#"query($id: ID!) { inspection(id: $id) { title
+    items(first: 10) { edges { node { number response(forceId: "norfolk") { acceptance } } } } } }"#;
+
+/// Answers kept and served again so far, from `/metrics`.
+async fn answers_counted(app: &TestApp) -> (u64, u64) {
+    let text = app.get("/metrics").send().await.text();
+    let count = |outcome: &str| {
+        let prefix = format!("oversight_graphql_answers_total{{outcome=\"{outcome}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .map_or(0, |n| n.parse().unwrap())
+    };
+    (count("kept"), count("reused"))
+}
+
+/// The acceptance of Norfolk's response to the fixture's recommendation, as `query` answers it.
+fn acceptance_of(answer: &Value, rec_number: i64) -> Value {
+    answer["data"]["inspection"]["items"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["number"] == rec_number && !n["response"].is_null())
+        .map_or(Value::Null, |n| n["response"]["acceptance"].clone())
+}
+
+both_backends!(
+    a_query_asked_again_of_unchanged_data_is_answered_as_before,
+    |app| async move {
+        let f = app.fixture().await;
+        let opcc = app.opcc("norfolk");
+        let vars = json!({"id": f.inspection});
+        // On PostgreSQL the version is the server's snapshot, which other tests' writes move: a
+        // pair of asks proves the reuse where nothing moved it.
+        let mut observed = false;
+        for _ in 0..50 {
+            let before = app.db().data_version().await.unwrap();
+            let (_, reused0) = answers_counted(&app).await;
+            let first = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
+            let statements = app.db().statements();
+            let second = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
+            let second_cost = app.db().statements() - statements;
+            let after = app.db().data_version().await.unwrap();
+            let (_, reused) = answers_counted(&app).await;
+            assert_eq!(first, second);
+            if before.tag == after.tag {
+                assert!(reused > reused0, "the second ask ran again");
+                // The data version's one statement, and nothing else.
+                assert_eq!(second_cost, 1, "{}", app.backend_name);
+                observed = true;
+                break;
+            }
+        }
+        if app.backend_name == "sqlite" {
+            assert!(observed, "SQLite's data version moved with no writes");
+        } else if !observed {
+            eprintln!("PostgreSQL's snapshot moved during every pair of asks: reuse not observed");
+        }
+    }
+);
+
+both_backends!(
+    a_kept_answer_gives_way_to_any_write_and_is_kept_per_caller,
+    |app| async move {
+        let f = app.fixture().await;
+        let opcc = app.opcc("norfolk");
+        let vars = json!({"id": f.inspection});
+        let ask = |token: String| {
+            let (app, vars) = (&app, vars.clone());
+            async move { app.gql(Some(&token), ANSWERED, vars).await }
+        };
+        let respond = |acceptance: &'static str, via: &'static str| {
+            let (app, rec) = (&app, f.rec.clone());
+            async move {
+                let other;
+                let instance = if via == "another instance" {
+                    other = app.another_instance().await;
+                    &other
+                } else {
+                    app
+                };
+                let mut req = instance
+                    .put(&format!("/v1/forces/norfolk/items/{rec}/response"))
+                    .token(&instance.editor("norfolk"))
+                    .json(json!({"acceptance": acceptance}));
+                // The first write creates the response; the next change it, whatever its version.
+                if via == "another instance" {
+                    req = req.if_match("*");
+                }
+                let res = req.send().await;
+                assert!(res.status.is_success(), "{}", res.text());
+            }
+        };
+        assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), Value::Null);
+        ask(opcc.clone()).await;
+        // A write through this instance, through another, and straight into the database: each
+        // is seen by the next ask, however often the question was answered before.
+        respond("accepted", "this instance").await;
+        assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), "ACCEPTED");
+        assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), "ACCEPTED");
+        respond("partially_accepted", "another instance").await;
+        assert_eq!(
+            acceptance_of(&ask(opcc.clone()).await, 2),
+            "PARTIALLY_ACCEPTED"
+        );
+        ask(opcc.clone()).await;
+        {
+            use diesel::RunQueryDsl;
+            let mut conn = app.db().conn().unwrap();
+            diesel::sql_query("UPDATE item_responses SET acceptance = 'not_accepted'")
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), "NOT_ACCEPTED");
+        // The same request from a caller who may not read Norfolk's draft: its own answer.
+        let suffolk = app.viewer("suffolk");
+        assert_eq!(acceptance_of(&ask(suffolk.clone()).await, 2), Value::Null);
+        assert_eq!(acceptance_of(&ask(suffolk).await, 2), Value::Null);
+        assert_eq!(acceptance_of(&ask(opcc).await, 2), "NOT_ACCEPTED");
+    }
+);
+
+both_backends!(
+    an_answer_computed_beside_a_transaction_in_progress_is_not_served_after_its_commit,
+    |app| async move {
+        use diesel::connection::SimpleConnection;
+        let f = app.fixture().await;
+        let opcc = app.opcc("norfolk");
+        let vars = json!({"id": f.inspection});
+        let title = |a: &Value| a["data"]["inspection"]["title"].clone();
+        let before = title(&app.gql(Some(&opcc), ANSWERED, vars.clone()).await);
+        let mut conn = app.db().conn().unwrap();
+        conn.batch_execute(&format!(
+            "BEGIN; UPDATE inspections SET title = 'Renamed' WHERE id = '{}'",
+            f.inspection
+        ))
+        .unwrap();
+        for _ in 0..2 {
+            let answer = app.gql(Some(&opcc), ANSWERED, vars.clone()).await;
+            assert_eq!(title(&answer), before);
+        }
+        conn.batch_execute("COMMIT").unwrap();
+        drop(conn);
+        let answer = app.gql(Some(&opcc), ANSWERED, vars.clone()).await;
+        assert_eq!(title(&answer), "Renamed");
+    }
+);
+
+both_backends!(
+    mutations_failures_and_a_cache_of_zero_keep_nothing,
+    |app| async move {
+        let f = app.fixture().await;
+        let opcc = app.opcc("norfolk");
+        let (kept, reused) = answers_counted(&app).await;
+        // A query with an error in its answer, asked twice.
+        let failing = r#"query($id: ID!) { inspection(id: $id) { title items(first: -1) { edges { node { number } } } } }"#;
+        for _ in 0..2 {
+            let answer = app
+                .gql(Some(&opcc), failing, json!({"id": f.inspection}))
+                .await;
+            assert!(answer["errors"].is_array(), "{answer}");
+        }
+        // A mutation, asked twice.
+        let mutation = format!(
+            r#"mutation {{ putItemResponse(forceId: "norfolk", itemId: "{}", input: {{acceptance: ACCEPTED}}) {{ acceptance }} }}"#,
+            f.rec
+        );
+        let editor = app.editor("norfolk");
+        for _ in 0..2 {
+            app.gql(Some(&editor), &mutation, json!({})).await;
+        }
+        assert_eq!(answers_counted(&app).await, (kept, reused));
+        // Off: no counters, and each ask runs.
+        let off = app.like(|c| c.answer_cache_mb = 0).await;
+        let f = off.fixture().await;
+        let opcc = off.opcc("norfolk");
+        let text = off.get("/metrics").send().await.text();
+        assert!(!text.contains("oversight_graphql_answers_total"));
+        let mut costs = vec![];
+        for _ in 0..2 {
+            let start = off.db().statements();
+            off.gql(Some(&opcc), ANSWERED, json!({"id": f.inspection}))
+                .await;
+            costs.push(off.db().statements() - start);
+        }
+        assert_eq!(costs[0], costs[1]);
+        assert!(costs[1] > 1, "{costs:?}");
     }
 );

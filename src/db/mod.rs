@@ -2,6 +2,9 @@
 //! and the `Db` handle that runs blocking Diesel work off the async workers.
 
 pub mod schema;
+mod version;
+
+pub use version::Version;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -251,6 +254,8 @@ pub struct Db {
     read: Option<Pool>,
     backend: Arc<Backend>,
     statements: Arc<AtomicU64>,
+    /// SQLite's connection for the data version (`version`); `None` on PostgreSQL.
+    watch: Option<version::SqliteWatch>,
 }
 
 impl Db {
@@ -258,24 +263,28 @@ impl Db {
     /// any pooled connection exists.
     pub fn connect(url: &str, max_size: u32) -> Result<Db, String> {
         let backend = Backend::from_url(url)?;
+        let manager = Manager::new(backend.clone());
+        let mut watch = None;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
-            let mut conn = Manager::new(backend.clone())
+            let mut conn = manager
                 .connect()
                 .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(|e| format!("cannot switch {} to WAL: {e}", path.display()))?;
+            // Kept to read the data version (`version`), counted like the pool's statements.
+            watch = Some(version::SqliteWatch::new(conn));
         }
-        let manager = Manager::new(backend.clone());
         let statements = manager.statements.clone();
         Ok(Db {
             pool: pool_of(manager, max_size),
             read: None,
             backend: Arc::new(backend),
             statements,
+            watch,
         })
     }
 

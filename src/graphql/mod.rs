@@ -11,6 +11,7 @@ use crate::app::{Ctx, ctx_of};
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
 
+pub mod answers;
 pub mod eager;
 mod order;
 mod selected;
@@ -556,9 +557,20 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             response
         }
     };
+    // A single query may be answered as it was before (`answers`); `keep` says where its
+    // answer goes once computed.
+    let mut keep = None;
     let response = match batch {
         async_graphql::BatchRequest::Single(op) => match prepare(op) {
-            Ok(prepared) => async_graphql::BatchResponse::Single(run(prepared).await),
+            Ok(prepared) => {
+                if let Some(cache) = state.answers.as_ref().filter(|_| !prepared.1.mutation) {
+                    match cache.lookup(&ctx, &body).await {
+                        answers::Lookup::Answer(answer) => return json_answer(answer),
+                        answers::Lookup::Compute(k) => keep = k,
+                    }
+                }
+                async_graphql::BatchResponse::Single(run(prepared).await)
+            }
             Err(e) => return problem(e),
         },
         async_graphql::BatchRequest::Batch(ops) => {
@@ -575,23 +587,34 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     };
     // Sized for a national answer up front: grown from 16 kB, its 140 kB were copied four
     // times on the way (1% of its instructions). Untouched pages of the buffer cost nothing.
-    let mut body = Vec::with_capacity(256 * 1024);
+    let mut answer = Vec::with_capacity(256 * 1024);
     // Objects built in place may be JSON text already (`eager::JsonText`).
     let written = serde::Serialize::serialize(
         &response,
-        &mut serde_json::Serializer::with_formatter(&mut body, eager::JsonText),
+        &mut serde_json::Serializer::with_formatter(&mut answer, eager::JsonText),
     );
     if let Err(e) = written {
         return problem(AppError::Internal(format!("cannot write the answer: {e}")));
     }
-    // The buffer lives until a client has read it: a slow client must not hold 256 kB for a
-    // short answer.
-    if body.capacity() - body.len() > 16 * 1024 {
-        body.shrink_to_fit();
+    // The buffer lives until a client has read it (or while it is kept): a slow client must
+    // not hold 256 kB for a short answer.
+    if answer.capacity() - answer.len() > 16 * 1024 {
+        answer.shrink_to_fit();
     }
+    let answer = Bytes::from(answer);
+    if let (Some(cache), Some(keep), async_graphql::BatchResponse::Single(r)) =
+        (&state.answers, keep, &response)
+        && r.is_ok()
+    {
+        cache.keep(keep, answer.clone());
+    }
+    json_answer(answer)
+}
+
+fn json_answer(answer: Bytes) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(body)
+        .body(answer)
 }
 
 fn problem(e: AppError) -> HttpResponse {
