@@ -120,9 +120,9 @@ impl AnswerCache {
                 ..Kept::default()
             };
         }
-        let size = answer.len() + keep.key.len();
+        let size = footprint(&keep.key, &answer);
         match kept.answers.insert(keep.key.clone(), answer) {
-            Some(old) => kept.bytes -= old.len() + keep.key.len(),
+            Some(old) => kept.bytes -= footprint(&keep.key, &old),
             None => kept.order.push_back(keep.key),
         }
         kept.bytes += size;
@@ -131,7 +131,7 @@ impl AnswerCache {
                 break;
             };
             if let Some(old) = kept.answers.remove(&oldest) {
-                kept.bytes -= old.len() + oldest.len();
+                kept.bytes -= footprint(&oldest, &old);
             }
         }
         self.kept.fetch_add(1, Ordering::Relaxed);
@@ -152,6 +152,13 @@ impl AnswerCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// What an answer kept under `key` holds: its text (`post` keeps it at its size), its key
+/// (twice: the map's and the order's are one allocation) and its entry's bookkeeping.
+fn footprint(key: &[u8], answer: &Bytes) -> usize {
+    const ENTRY: usize = 128;
+    answer.len() + key.len() + ENTRY
 }
 
 /// The caller (all access is decided on), the day, and the request's exact body.
@@ -194,22 +201,33 @@ mod tests {
 
     #[test]
     fn the_oldest_answers_go_first_and_the_bound_holds() {
-        let cache = AnswerCache::with_capacity(800);
-        let answer = Bytes::from(vec![b'x'; 99]);
+        let capacity = 8 * 1024;
+        let cache = AnswerCache::with_capacity(capacity);
+        let answer = Bytes::from(vec![b'x'; 900]);
+        let each = footprint(b"k00", &answer);
         for i in 0..20 {
             cache.keep(keep("v", &format!("k{i:02}")), answer.clone());
-            assert!(cache.lock().bytes <= 800);
+            assert!(cache.lock().bytes <= capacity);
         }
-        // 99 + 3 bytes each: seven fit.
-        assert_eq!(cache.lock().answers.len(), 7);
-        assert_eq!(cache.get("v", b"k12"), None);
-        assert!(cache.get("v", b"k13").is_some());
+        // The newest that fit, each counted with its key and its entry.
+        let fit = capacity / each;
+        assert_eq!(cache.lock().answers.len(), fit);
+        assert_eq!(cache.get("v", format!("k{:02}", 19 - fit).as_bytes()), None);
+        assert!(
+            cache
+                .get("v", format!("k{:02}", 20 - fit).as_bytes())
+                .is_some()
+        );
         assert!(cache.get("v", b"k19").is_some());
         // Keeping a key again replaces its answer and counts its size once.
-        cache.keep(keep("v", "k19"), Bytes::from(vec![b'y'; 10]));
-        assert_eq!(cache.lock().bytes, 6 * 102 + 13);
+        let short = Bytes::from(vec![b'y'; 10]);
+        cache.keep(keep("v", "k19"), short.clone());
+        assert_eq!(
+            cache.lock().bytes,
+            (fit - 1) * each + footprint(b"k19", &short)
+        );
         // An answer over an eighth of the bound is not kept.
-        cache.keep(keep("v", "big"), Bytes::from(vec![b'z'; 101]));
+        cache.keep(keep("v", "big"), Bytes::from(vec![b'z'; capacity / 8 + 1]));
         assert_eq!(cache.get("v", b"big"), None);
     }
 }

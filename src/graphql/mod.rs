@@ -596,9 +596,9 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     if let Err(e) = written {
         return problem(AppError::Internal(format!("cannot write the answer: {e}")));
     }
-    // The buffer lives until a client has read it (or while it is kept): a slow client must
-    // not hold 256 kB for a short answer.
-    if answer.capacity() - answer.len() > 16 * 1024 {
+    // The buffer lives until a client has read it: a slow client must not hold 256 kB for a
+    // short answer. One to be kept is held to its size, which the cache's bound counts.
+    if answer.capacity() - answer.len() > 16 * 1024 || keep.is_some() {
         answer.shrink_to_fit();
     }
     let answer = Bytes::from(answer);
