@@ -51,6 +51,18 @@ pub struct Context {
     pub public_read: bool,
 }
 
+/// Everything the rules of this module decide on, for one request, as bytes: two requests with
+/// the same are allowed and refused exactly the same things, so an answer computed for one may
+/// be given to the other (`graphql::answers`). A rule that comes to depend on anything more
+/// must add it here.
+pub fn decided_on(p: &Principal, c: &Context) -> Vec<u8> {
+    let mut out = serde_json::to_vec(p).unwrap_or_default();
+    out.push(0);
+    out.extend_from_slice(c.today.0.to_string().as_bytes());
+    out.push(if c.public_read { b'1' } else { b'0' });
+    out
+}
+
 const FORCE_ROLES: [Role; 3] = [Role::ForceViewer, Role::ForceEditor, Role::OpccEditor];
 const NATIONAL_READERS: [Role; 3] = [Role::Analyst, Role::Inspectorate, Role::Admin];
 
@@ -308,6 +320,42 @@ mod tests {
 
     fn p(roles: &[Role], forces: &[&str]) -> Principal {
         Principal::new("t", roles, forces)
+    }
+
+    #[test]
+    fn what_access_is_decided_on_tells_every_input_apart() {
+        let base = decided_on(&p(&[Role::OpccEditor], &["norfolk"]), &ctx());
+        assert_eq!(
+            base,
+            decided_on(&p(&[Role::OpccEditor], &["norfolk"]), &ctx())
+        );
+        let others = [
+            decided_on(&p(&[Role::ForceViewer], &["norfolk"]), &ctx()),
+            decided_on(&p(&[Role::OpccEditor], &["suffolk"]), &ctx()),
+            decided_on(&p(&[Role::OpccEditor], &["norfolk", "suffolk"]), &ctx()),
+            decided_on(
+                &Principal::new("other", &[Role::OpccEditor], &["norfolk"]),
+                &ctx(),
+            ),
+            decided_on(&Principal::anonymous(), &ctx()),
+            decided_on(
+                &p(&[Role::OpccEditor], &["norfolk"]),
+                &Context {
+                    today: Date::parse("2025-06-02").unwrap(),
+                    ..ctx()
+                },
+            ),
+            decided_on(
+                &p(&[Role::OpccEditor], &["norfolk"]),
+                &Context {
+                    public_read: false,
+                    ..ctx()
+                },
+            ),
+        ];
+        for other in &others {
+            assert_ne!(&base, other);
+        }
     }
 
     /// Readers skip the stage lookup where `reads_force_work_at_every_stage` holds

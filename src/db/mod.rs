@@ -4,8 +4,6 @@
 pub mod schema;
 mod version;
 
-pub use version::Version;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -234,7 +232,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::web::block(move || {
+    blocking(move || {
         let mut conn = pool
             .get()
             .map_err(|e| AppError::Unavailable(format!("{name}: {e}")))?;
@@ -243,7 +241,17 @@ where
         result
     })
     .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// Runs blocking database work `f` on the blocking thread pool.
+async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(f)
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// The shared database handle: a pool and the backend it talks to.
@@ -254,8 +262,9 @@ pub struct Db {
     read: Option<Pool>,
     backend: Arc<Backend>,
     statements: Arc<AtomicU64>,
-    /// SQLite's connection for the data version (`version`); `None` on PostgreSQL.
-    watch: Option<version::SqliteWatch>,
+    /// SQLite's connection for the data version (`version`): the pool's cannot serve it, as a
+    /// connection's data version does not move with its own commits. `None` on PostgreSQL.
+    watch: Option<Arc<std::sync::Mutex<DbConn>>>,
 }
 
 impl Db {
@@ -276,7 +285,7 @@ impl Db {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(|e| format!("cannot switch {} to WAL: {e}", path.display()))?;
             // Kept to read the data version (`version`), counted like the pool's statements.
-            watch = Some(version::SqliteWatch::new(conn));
+            watch = Some(Arc::new(std::sync::Mutex::new(conn)));
         }
         let statements = manager.statements.clone();
         Ok(Db {

@@ -14,19 +14,11 @@
 //!   other connection (the pool's, another process's) commits; a commit is visible to the
 //!   statements that follow once it shows there.
 
-use std::sync::{Arc, Mutex};
-
 use diesel::RunQueryDsl;
 use diesel::sql_types::{BigInt, Text};
 
 use super::{Db, DbConn};
 use crate::error::AppError;
-
-/// A version of the data, read before a query runs: equal tags, the same data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Version {
-    pub tag: String,
-}
 
 #[derive(diesel::QueryableByName)]
 struct Snapshot {
@@ -50,38 +42,24 @@ fn snapshot(conn: &mut DbConn) -> Result<String, AppError> {
     Ok(s.snapshot)
 }
 
-/// SQLite's own connection for `PRAGMA data_version`, which the pool's connections cannot
-/// serve: a connection's data version does not move with its own commits.
-#[derive(Clone)]
-pub struct SqliteWatch(Arc<Mutex<DbConn>>);
-
-impl SqliteWatch {
-    pub fn new(conn: DbConn) -> SqliteWatch {
-        SqliteWatch(Arc::new(Mutex::new(conn)))
-    }
-}
-
 impl Db {
-    /// The version of the data now, or an error where the database cannot tell (the caller
-    /// then keeps nothing).
-    pub async fn data_version(&self) -> Result<Version, AppError> {
+    /// The version of the data now, read before a query runs: equal versions, the same data.
+    /// An error where the database cannot tell (the caller then keeps nothing).
+    pub async fn data_version(&self) -> Result<String, AppError> {
         if let Some(watch) = &self.watch {
-            let watch = watch.0.clone();
-            return actix_web::web::block(move || {
+            let watch = watch.clone();
+            return super::blocking(move || {
                 let mut conn = watch.lock().unwrap_or_else(|e| e.into_inner());
                 let v: DataVersion =
                     diesel::sql_query("PRAGMA data_version").get_result(&mut *conn)?;
-                Ok(Version {
-                    tag: format!("sqlite:{}", v.data_version),
-                })
+                Ok(format!("sqlite:{}", v.data_version))
             })
-            .await
-            .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?;
+            .await;
         }
-        let mut tag = self.run(snapshot).await?;
-        if self.read.is_some() {
-            tag = format!("{tag} {}", self.run_read(snapshot).await?);
+        let primary = self.run(snapshot).await?;
+        match self.read {
+            Some(_) => Ok(format!("{primary} {}", self.run_read(snapshot).await?)),
+            None => Ok(primary),
         }
-        Ok(Version { tag })
     }
 }

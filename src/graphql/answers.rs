@@ -4,9 +4,10 @@
 //! by an analyst's tools, costs the database one or two small statements rather than eight.
 //!
 //! - **What is kept**: the answer of a single query (never a mutation, never a batch) with no
-//!   errors, under the request's exact body, the caller (subject, roles, forces: everything
-//!   access is decided on) and the day (deadlines and embargoes move with it).
-//! - **When it is served**: only while the data's version (`db::Version`, read from the
+//!   errors, under the request's exact body and everything access is decided on
+//!   (`policy::decided_on`: the caller's subject, roles and forces, the day, public reading).
+//!   The day also moves deadlines and embargoes.
+//! - **When it is served**: only while the data's version (`Db::data_version`, read from the
 //!   database before every query) is the one the answer was computed under. Every instance
 //!   reads it from the database, so a write through another instance, or by any other client,
 //!   is seen at once; no instance needs telling. The version is read before the query runs,
@@ -26,7 +27,7 @@ use crate::app::Ctx;
 
 /// The largest request body whose answer is kept: a query's text and variables are far
 /// smaller.
-pub const MAX_KEPT_REQUEST: usize = 16 * 1024;
+const MAX_KEPT_REQUEST: usize = 16 * 1024;
 
 /// The answers kept by one instance.
 pub struct AnswerCache {
@@ -90,14 +91,11 @@ impl AnswerCache {
             }
         };
         let key = key(ctx, body);
-        if let Some(answer) = self.get(&version.tag, &key) {
+        if let Some(answer) = self.get(&version, &key) {
             self.reused.fetch_add(1, Ordering::Relaxed);
             return Lookup::Answer(answer);
         }
-        Lookup::Compute(Some(Keep {
-            version: version.tag,
-            key,
-        }))
+        Lookup::Compute(Some(Keep { version, key }))
     }
 
     fn get(&self, version: &str, key: &[u8]) -> Option<Bytes> {
@@ -161,11 +159,10 @@ fn footprint(key: &[u8], answer: &Bytes) -> usize {
     answer.len() + key.len() + ENTRY
 }
 
-/// The caller (all access is decided on), the day, and the request's exact body.
+/// What access is decided on (`policy::decided_on`: the caller, the day) and the request's
+/// exact body.
 fn key(ctx: &Ctx, body: &[u8]) -> Arc<[u8]> {
-    let mut key = serde_json::to_vec(&ctx.principal).unwrap_or_default();
-    key.push(0);
-    key.extend_from_slice(ctx.policy.today.0.to_string().as_bytes());
+    let mut key = crate::auth::policy::decided_on(&ctx.principal, &ctx.policy);
     key.push(0);
     key.extend_from_slice(body);
     key.into()
