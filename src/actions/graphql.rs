@@ -136,20 +136,27 @@ impl Loader<(String, String)> for ActionCountsLoader {
             .run(move |conn| service::counts_for_inspections(conn, &pairs, today))
             .await
             .map_err(|e| e.to_gql())?;
-        // Every pair asked gets its map, empty where the force has no actions on the
-        // inspection: that, too, is an answer to keep.
-        let mut by_pair: HashMap<(String, String), foldhash::HashMap<_, _>> = keys
-            .iter()
-            .map(|pair| (pair.clone(), foldhash::HashMap::default()))
-            .collect();
-        for row in rows {
-            if let Some(items) = by_pair.get_mut(&(row.force_id, row.inspection_id)) {
-                items.insert(row.item_id, Eager::new(row.counts));
-            }
-        }
-        Ok(by_pair
-            .into_iter()
-            .map(|(pair, items)| (pair, std::sync::Arc::new(items)))
-            .collect())
+        Ok(counts_by_pair(keys, rows))
     }
+}
+
+/// Count rows grouped by the (force, inspection) pairs asked. Every pair asked gets its map,
+/// empty where the force has no actions on the inspection: that, too, is an answer to keep.
+pub fn counts_by_pair(
+    keys: &[(String, String)],
+    rows: Vec<service::ItemActionCounts>,
+) -> HashMap<(String, String), ItemCounts> {
+    let mut by_pair: HashMap<(String, String), foldhash::HashMap<_, _>> = keys
+        .iter()
+        .map(|pair| (pair.clone(), foldhash::HashMap::default()))
+        .collect();
+    for row in rows {
+        if let Some(items) = by_pair.get_mut(&(row.force_id, row.inspection_id)) {
+            items.insert(row.item_id, Eager::new(row.counts));
+        }
+    }
+    by_pair
+        .into_iter()
+        .map(|(pair, items)| (pair, std::sync::Arc::new(items)))
+        .collect()
 }

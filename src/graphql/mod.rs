@@ -191,7 +191,8 @@ pub struct Loaders {
     pub items: DataLoader<crate::items::graphql::ItemsByInspection>,
     /// Asked through [`Loaders::force_response`], which first looks in what a worklist kept.
     force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
-    /// Asked through [`Loaders::every_response`] and [`Loaders::load_every_response`], which
+    /// Asked through [`Loaders::every_response`] (and read alike by
+    /// [`Loaders::load_every_response_with_counts`]), which
     /// keep what it loads.
     item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
@@ -398,24 +399,26 @@ impl Loaders {
         Ok(loaded)
     }
 
-    /// Loads every readable force's responses to these items in one batch and keeps them, so
-    /// that each item finds its own at once. Returns them.
-    pub async fn load_every_response(
+    /// Loads every readable force's responses to these items and the action counts of every
+    /// (force, inspection) among them, in one unit of database work, and keeps both, so that
+    /// each item finds its responses, and each response its counts, at once.
+    pub async fn load_every_response_with_counts(
         &self,
         items: Vec<String>,
-    ) -> async_graphql::Result<Vec<crate::responses::graphql::EveryResponse>> {
-        let mut loaded = self.item_responses.load_many(items.iter().cloned()).await?;
-        let mut kept = self.lock_kept();
-        Ok(items
-            .into_iter()
-            .map(|item| {
-                let responses = loaded.remove(&item).unwrap_or_default();
-                if let Some(kept) = kept.as_mut() {
-                    kept.every_response.insert(item, responses.clone());
-                }
-                responses
-            })
-            .collect())
+    ) -> async_graphql::Result<()> {
+        let (mut responses, counts) = crate::responses::graphql::every_response_with_counts(
+            self.item_responses.loader(),
+            items.clone(),
+        )
+        .await?;
+        if let Some(mut kept) = self.lock_kept() {
+            for item in items {
+                let loaded = responses.remove(&item).unwrap_or_default();
+                kept.every_response.insert(item, loaded);
+            }
+        }
+        self.keep(|k| &mut k.counts, counts);
+        Ok(())
     }
 
     /// Whether objects built in place are written as JSON text (see [`Loaders::new`]'s

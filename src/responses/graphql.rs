@@ -86,12 +86,49 @@ impl Loader<String> for ItemResponses {
             .run(move |conn| service::item_responses_for_items(conn, &c, &keys, whole))
             .await
             .map_err(|e| e.to_gql())?;
-        let mut out: HashMap<String, Vec<Arc<ItemResponse>>> = HashMap::new();
-        for r in all {
-            out.entry(r.item_id.clone()).or_default().push(Arc::new(r));
-        }
-        Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+        Ok(by_item(all))
     }
+}
+
+/// Responses grouped by item, in the order read.
+fn by_item(all: Vec<ItemResponse>) -> HashMap<String, EveryResponse> {
+    let mut out: HashMap<String, Vec<Arc<ItemResponse>>> = HashMap::new();
+    for r in all {
+        out.entry(r.item_id.clone()).or_default().push(Arc::new(r));
+    }
+    out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+}
+
+/// Every readable force's responses to `items` (by item) and the action counts of each
+/// (force, inspection) among them (by pair), read in one unit of database work: the same
+/// statements as [`ItemResponses`] and `ActionCountsLoader` in turn, without a second batch
+/// round and hop to the blocking pool between them.
+pub async fn every_response_with_counts(
+    loader: &ItemResponses,
+    items: Vec<String>,
+) -> Result<(
+    HashMap<String, EveryResponse>,
+    HashMap<(String, String), crate::actions::graphql::ItemCounts>,
+)> {
+    let c = loader.ctx.clone();
+    let (whole, today) = (loader.whole, loader.ctx.policy.today);
+    let (responses, pairs, counts) = loader
+        .ctx
+        .db
+        .run(move |conn| {
+            let responses = service::item_responses_for_items(conn, &c, &items, whole)?;
+            let pairs = count_keys(&responses);
+            let counts = if pairs.is_empty() {
+                Vec::new()
+            } else {
+                crate::actions::service::counts_for_inspections(conn, &pairs, today)?
+            };
+            Ok((responses, pairs, counts))
+        })
+        .await
+        .map_err(|e| e.to_gql())?;
+    let counts = crate::actions::graphql::counts_by_pair(&pairs, counts);
+    Ok((by_item(responses), counts))
 }
 
 /// A force's responses to an inspection's items, by item, keeping those the caller may read:
@@ -284,7 +321,7 @@ pub async fn load_responses_ahead(
 
 /// Where a page of items (`items`: the look-ahead of `Inspection.items`) is asked for every
 /// force's `responses` with their `actionCounts`, loads the page's responses, then the counts
-/// of every (force, inspection) among them, in one batch each, ahead. Each item then finds
+/// of every (force, inspection) among them, in one unit of database work, ahead. Each item then finds
 /// its counts kept, where otherwise each of the page's items would ask the loader for the same
 /// forces' counts (a national page: 30 items asking for the same 36 pairs).
 pub async fn load_every_response_ahead(
@@ -299,11 +336,9 @@ pub async fn load_every_response_ahead(
     if page.is_empty() || !counts_asked || !loaders.keeps() {
         return Ok(());
     }
-    let loaded = loaders
-        .load_every_response(page.iter().map(|item| item.id.clone()).collect())
-        .await?;
-    let keys = count_keys(loaded.iter().flat_map(|rs| rs.iter().map(|r| &**r)));
-    loaders.load_counts(keys).await
+    loaders
+        .load_every_response_with_counts(page.iter().map(|item| item.id.clone()).collect())
+        .await
 }
 
 /// The selections of a connection's nodes, from its look-ahead: `edges { node }` and `nodes`.
