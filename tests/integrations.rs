@@ -897,6 +897,61 @@ both_backends!(
     }
 );
 
+/// Whether the pooled connection of `app` talks TLS to PostgreSQL, by PostgreSQL's own account.
+fn connection_uses_tls(app: &TestApp) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Ssl {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+    let mut conn = app.db().conn().unwrap();
+    let row: Ssl = diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .get_result(&mut **conn)
+        .unwrap();
+    row.ssl
+}
+
+#[actix_rt::test]
+async fn a_loopback_database_is_reached_without_tls_unless_the_url_asks_for_it() {
+    let Some(admin) = common::pg_admin_url() else {
+        eprintln!("skipped PostgreSQL: OVERSIGHT_TEST_PG is not set");
+        return;
+    };
+    if std::env::var_os("PGSSLMODE").is_some() || !admin.contains("127.0.0.1") {
+        eprintln!("skipped: OVERSIGHT_TEST_PG is not a loopback URL that leaves TLS to libpq");
+        return;
+    }
+    let app = TestApp::new(common::Backend::Postgres).await;
+    assert!(
+        !connection_uses_tls(&app),
+        "{} is reached without TLS",
+        app.database_url
+    );
+    // Asked for in the URL, TLS is used wherever the server offers it (this shows the probe
+    // above can tell: on a server with TLS switched on, as this machine's is, it says true).
+    let server_offers_tls = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            ssl: String,
+        }
+        let mut conn = app.db().conn().unwrap();
+        let row: Setting = diesel::sql_query("SHOW ssl")
+            .get_result(&mut **conn)
+            .unwrap();
+        row.ssl == "on"
+    };
+    let separator = if app.database_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let asked = TestApp::on_url(&format!("{}{separator}sslmode=prefer", app.database_url)).await;
+    assert_eq!(connection_uses_tls(&asked), server_offers_tls);
+}
+
 #[actix_rt::test]
 async fn reads_that_tolerate_lag_go_to_the_read_replica_and_writes_to_the_primary() {
     if common::pg_admin_url().is_none() {

@@ -2,6 +2,7 @@
 //! and the `Db` handle that runs blocking Diesel work off the async workers.
 
 pub mod schema;
+mod tls;
 mod version;
 
 use std::path::PathBuf;
@@ -100,13 +101,23 @@ impl diesel::connection::Instrumentation for StatementCounter {
 pub struct Manager {
     backend: Backend,
     statements: Arc<AtomicU64>,
+    /// The PostgreSQL URL without TLS, tried first, where it names this host and leaves TLS to
+    /// libpq's default (`tls::plain_on_loopback`).
+    plain: Option<String>,
 }
 
 impl Manager {
     pub fn new(backend: Backend) -> Self {
+        let plain = match &backend {
+            Backend::Postgres(url) => {
+                tls::plain_on_loopback(url, std::env::var_os("PGSSLMODE").is_some())
+            }
+            Backend::Sqlite(_) => None,
+        };
         Manager {
             backend,
             statements: Arc::new(AtomicU64::new(0)),
+            plain,
         }
     }
 
@@ -114,7 +125,9 @@ impl Manager {
         let counter = StatementCounter(self.statements.clone(), false);
         match &self.backend {
             Backend::Postgres(url) => {
-                let mut conn = PgConnection::establish(url)?;
+                let mut conn = tls::establish(self.plain.as_deref(), url, |url| {
+                    PgConnection::establish(url)
+                })?;
                 // Every statement is prepared once per connection and run thousands of times.
                 // PostgreSQL re-plans the first five runs and then any whose generic plan it
                 // costs above the custom ones: with `= ANY(…)` lists that was most of them, and

@@ -1,0 +1,165 @@
+//! No TLS to a PostgreSQL server on this host unless the URL asks for it.
+//!
+//! libpq's default `sslmode` is `prefer`: where the server has TLS switched on, a connection to
+//! `127.0.0.1` is encrypted too. On loopback that protects nothing (only the host's root can
+//! read loopback traffic, and `prefer` checks no certificate anyway), and it cost a national
+//! query about a tenth of its throughput: the service decrypting PostgreSQL's replies, and
+//! PostgreSQL encrypting them (`perf`: libcrypto and libssl 4% of the service's samples; 10 s
+//! A/B rounds, 316–326 against 354–367 req/s). So a URL that names one loopback host and says
+//! nothing of TLS (no `ssl…` parameter, no `PGSSLMODE`) is opened with `sslmode=disable`,
+//! and as given where the server refuses that (a `hostssl`-only `pg_hba.conf`).
+
+/// `url` with `sslmode=disable` added, where it names a single loopback host and leaves TLS to
+/// libpq's default (`pgsslmode_set`: whether `PGSSLMODE` is set, which libpq would read);
+/// `None` where the URL is to be used as it is.
+pub fn plain_on_loopback(url: &str, pgsslmode_set: bool) -> Option<String> {
+    if pgsslmode_set {
+        return None;
+    }
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    // Any TLS parameter (`sslmode`, `sslcert`, `sslrootcert`, …) means the operator chose; a
+    // host given as a parameter may be another host, or a socket.
+    let chosen = query.is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            key.starts_with("ssl") || key == "requiressl" || key == "host" || key == "hostaddr"
+        })
+    });
+    if chosen {
+        return None;
+    }
+    let authority = before_query.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if !is_loopback(host_of(host_port)) {
+        return None;
+    }
+    let separator = if query.is_some_and(|q| !q.is_empty()) {
+        "&"
+    } else if query.is_some() {
+        ""
+    } else {
+        "?"
+    };
+    Some(format!("{url}{separator}sslmode=disable"))
+}
+
+/// The host of `host[:port]` or `[v6][:port]`.
+fn host_of(host_port: &str) -> &str {
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default();
+    }
+    host_port.split(':').next().unwrap_or_default()
+}
+
+/// Whether `host` is this machine over loopback: `localhost`, `127.0.0.0/8` or `::1` (a
+/// list of hosts, or no host at all, is not).
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Opens a connection with `plain` (the URL without TLS) where there is one, and with `url`,
+/// as given, where there is none or the server refused the plain one; the error is `url`'s.
+pub fn establish<C, E>(
+    plain: Option<&str>,
+    url: &str,
+    open: impl Fn(&str) -> Result<C, E>,
+) -> Result<C, E> {
+    if let Some(plain) = plain
+        && let Ok(conn) = open(plain)
+    {
+        return Ok(conn);
+    }
+    open(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loopback_url_that_leaves_tls_to_libpq_is_opened_without_it() {
+        let plain = |url| plain_on_loopback(url, false);
+        assert_eq!(
+            plain("postgres://postgres@127.0.0.1:5432/db").as_deref(),
+            Some("postgres://postgres@127.0.0.1:5432/db?sslmode=disable")
+        );
+        assert_eq!(
+            plain("postgresql://u:p@localhost/db?application_name=x").as_deref(),
+            Some("postgresql://u:p@localhost/db?application_name=x&sslmode=disable")
+        );
+        assert_eq!(
+            plain("postgres://[::1]:5433/db?").as_deref(),
+            Some("postgres://[::1]:5433/db?sslmode=disable")
+        );
+        assert_eq!(
+            plain("postgres://LOCALHOST").as_deref(),
+            Some("postgres://LOCALHOST?sslmode=disable")
+        );
+        assert_eq!(
+            plain("postgres://127.0.0.2/db").as_deref(),
+            Some("postgres://127.0.0.2/db?sslmode=disable")
+        );
+    }
+
+    #[test]
+    fn any_other_url_or_a_tls_choice_is_kept_as_given() {
+        for url in [
+            "postgres://postgres@db.internal:5432/db",
+            "postgres://10.0.0.5/db",
+            "postgres://127.0.0.1,127.0.0.2/db",
+            "postgres:///db",
+            "postgres://%2Fvar%2Frun%2Fpostgresql/db",
+            "postgres://127.0.0.1/db?sslmode=require",
+            "postgres://127.0.0.1/db?application_name=x&sslrootcert=/ca.pem",
+            "postgres://127.0.0.1/db?host=/var/run/postgresql",
+            "postgres://localhost.example.org/db",
+            "sqlite://x.db",
+        ] {
+            assert_eq!(plain_on_loopback(url, false), None, "{url}");
+        }
+        assert_eq!(plain_on_loopback("postgres://127.0.0.1/db", true), None);
+        // A user name that looks like a host does not count.
+        assert_eq!(
+            plain_on_loopback("postgres://localhost@db.internal/db", false),
+            None
+        );
+    }
+
+    #[test]
+    fn the_url_as_given_is_tried_where_the_server_refuses_the_plain_one() {
+        let opened = std::cell::RefCell::new(Vec::new());
+        let refusing_plain = |url: &str| {
+            opened.borrow_mut().push(url.to_string());
+            if url.contains("sslmode=disable") {
+                Err("no pg_hba.conf entry: no encryption")
+            } else {
+                Ok(url.to_string())
+            }
+        };
+        let plain = "postgres://127.0.0.1/db?sslmode=disable";
+        let url = "postgres://127.0.0.1/db";
+        assert_eq!(establish(Some(plain), url, refusing_plain), Ok(url.into()));
+        assert_eq!(*opened.borrow(), [plain, url]);
+
+        opened.borrow_mut().clear();
+        let accepting = |url: &str| {
+            opened.borrow_mut().push(url.to_string());
+            Ok::<_, &str>(url.to_string())
+        };
+        assert_eq!(establish(Some(plain), url, accepting), Ok(plain.into()));
+        assert_eq!(*opened.borrow(), [plain]);
+
+        let failing = |_: &str| Err::<String, _>("down");
+        assert_eq!(establish(Some(plain), url, failing), Err("down"));
+        assert_eq!(establish(None, url, failing), Err("down"));
+    }
+}
