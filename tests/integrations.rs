@@ -897,19 +897,25 @@ both_backends!(
     }
 );
 
-/// Whether the pooled connection of `app` talks TLS to PostgreSQL, by PostgreSQL's own account.
-fn connection_uses_tls(app: &TestApp) -> bool {
+/// The one text value `sql` (selecting it `AS value`) reads through a pooled connection of `app`.
+fn pg_value(app: &TestApp, sql: &str) -> String {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
-    struct Ssl {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        ssl: bool,
+    struct One {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
     }
     let mut conn = app.db().conn().unwrap();
-    let row: Ssl = diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-        .get_result(&mut **conn)
-        .unwrap();
-    row.ssl
+    let row: One = diesel::sql_query(sql).get_result(&mut **conn).unwrap();
+    row.value
+}
+
+/// Whether the pooled connection of `app` talks TLS to PostgreSQL, by PostgreSQL's own account.
+fn connection_uses_tls(app: &TestApp) -> bool {
+    pg_value(
+        app,
+        "SELECT ssl::text AS value FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    ) == "true"
 }
 
 #[actix_rt::test]
@@ -930,19 +936,7 @@ async fn a_loopback_database_is_reached_without_tls_unless_the_url_asks_for_it()
     );
     // Asked for in the URL, TLS is used wherever the server offers it (this shows the probe
     // above can tell: on a server with TLS switched on, as this machine's is, it says true).
-    let server_offers_tls = {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Setting {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            ssl: String,
-        }
-        let mut conn = app.db().conn().unwrap();
-        let row: Setting = diesel::sql_query("SHOW ssl")
-            .get_result(&mut **conn)
-            .unwrap();
-        row.ssl == "on"
-    };
+    let server_offers_tls = pg_value(&app, "SELECT current_setting('ssl') AS value") == "on";
     let separator = if app.database_url.contains('?') {
         '&'
     } else {

@@ -87,27 +87,30 @@ mod tests {
 
     #[test]
     fn a_loopback_url_that_leaves_tls_to_libpq_is_opened_without_it() {
-        let plain = |url| plain_on_loopback(url, false);
-        assert_eq!(
-            plain("postgres://postgres@127.0.0.1:5432/db").as_deref(),
-            Some("postgres://postgres@127.0.0.1:5432/db?sslmode=disable")
-        );
-        assert_eq!(
-            plain("postgresql://u:p@localhost/db?application_name=x").as_deref(),
-            Some("postgresql://u:p@localhost/db?application_name=x&sslmode=disable")
-        );
-        assert_eq!(
-            plain("postgres://[::1]:5433/db?").as_deref(),
-            Some("postgres://[::1]:5433/db?sslmode=disable")
-        );
-        assert_eq!(
-            plain("postgres://LOCALHOST").as_deref(),
-            Some("postgres://LOCALHOST?sslmode=disable")
-        );
-        assert_eq!(
-            plain("postgres://127.0.0.2/db").as_deref(),
-            Some("postgres://127.0.0.2/db?sslmode=disable")
-        );
+        for (url, plain) in [
+            (
+                "postgres://postgres@127.0.0.1:5432/db",
+                "postgres://postgres@127.0.0.1:5432/db?sslmode=disable",
+            ),
+            (
+                "postgresql://u:p@localhost/db?application_name=x",
+                "postgresql://u:p@localhost/db?application_name=x&sslmode=disable",
+            ),
+            (
+                "postgres://[::1]:5433/db?",
+                "postgres://[::1]:5433/db?sslmode=disable",
+            ),
+            (
+                "postgres://LOCALHOST",
+                "postgres://LOCALHOST?sslmode=disable",
+            ),
+            (
+                "postgres://127.0.0.2/db",
+                "postgres://127.0.0.2/db?sslmode=disable",
+            ),
+        ] {
+            assert_eq!(plain_on_loopback(url, false).as_deref(), Some(plain));
+        }
     }
 
     #[test]
