@@ -103,7 +103,7 @@ pub struct Manager {
     statements: Arc<AtomicU64>,
     /// The PostgreSQL URL without TLS, tried first, where it names this host and leaves TLS to
     /// libpq's default (`tls::plain_on_loopback`).
-    plain: Option<String>,
+    plain: Option<Arc<tls::Plain>>,
 }
 
 impl Manager {
@@ -111,6 +111,7 @@ impl Manager {
         let plain = match &backend {
             Backend::Postgres(url) => {
                 tls::plain_on_loopback(url, std::env::var_os("PGSSLMODE").is_some())
+                    .map(|plain| Arc::new(tls::Plain::new(plain)))
             }
             Backend::Sqlite(_) => None,
         };

@@ -66,19 +66,42 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Opens a connection with `plain` (the URL without TLS) where there is one, and with `url`,
-/// as given, where there is none or the server refused the plain one; the error is `url`'s.
+/// The URL without TLS, and whether the server has refused it while accepting the URL as
+/// given (then it is not tried again: each new connection would pay a refused attempt).
+#[derive(Debug)]
+pub struct Plain {
+    url: String,
+    refused: std::sync::atomic::AtomicBool,
+}
+
+impl Plain {
+    pub fn new(url: String) -> Plain {
+        Plain {
+            url,
+            refused: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// Opens a connection with the URL without TLS where there is one the server has not refused,
+/// else with `url` as given; the error is `url`'s.
 pub fn establish<C, E>(
-    plain: Option<&str>,
+    plain: Option<&Plain>,
     url: &str,
     open: impl Fn(&str) -> Result<C, E>,
 ) -> Result<C, E> {
-    if let Some(plain) = plain
-        && let Ok(conn) = open(plain)
-    {
+    use std::sync::atomic::Ordering;
+    let Some(plain) = plain.filter(|p| !p.refused.load(Ordering::Relaxed)) else {
+        return open(url);
+    };
+    if let Ok(conn) = open(&plain.url) {
         return Ok(conn);
     }
-    open(url)
+    let conn = open(url)?;
+    if !plain.refused.swap(true, Ordering::Relaxed) {
+        tracing::info!("PostgreSQL refused a connection without TLS; using the URL as given");
+    }
+    Ok(conn)
 }
 
 #[cfg(test)]
@@ -138,7 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn the_url_as_given_is_tried_where_the_server_refuses_the_plain_one() {
+    fn the_url_as_given_is_used_where_the_server_refuses_the_plain_one() {
         let opened = std::cell::RefCell::new(Vec::new());
         let refusing_plain = |url: &str| {
             opened.borrow_mut().push(url.to_string());
@@ -148,21 +171,37 @@ mod tests {
                 Ok(url.to_string())
             }
         };
-        let plain = "postgres://127.0.0.1/db?sslmode=disable";
         let url = "postgres://127.0.0.1/db";
-        assert_eq!(establish(Some(plain), url, refusing_plain), Ok(url.into()));
-        assert_eq!(*opened.borrow(), [plain, url]);
+        let plain = || Plain::new(format!("{url}?sslmode=disable"));
+        let refused = plain();
+        assert_eq!(
+            establish(Some(&refused), url, refusing_plain),
+            Ok(url.into())
+        );
+        assert_eq!(
+            establish(Some(&refused), url, refusing_plain),
+            Ok(url.into())
+        );
+        // Refused once with the URL as given accepted: not tried again.
+        assert_eq!(*opened.borrow(), [refused.url.as_str(), url, url]);
 
         opened.borrow_mut().clear();
         let accepting = |url: &str| {
             opened.borrow_mut().push(url.to_string());
             Ok::<_, &str>(url.to_string())
         };
-        assert_eq!(establish(Some(plain), url, accepting), Ok(plain.into()));
-        assert_eq!(*opened.borrow(), [plain]);
+        let accepted = plain();
+        assert_eq!(
+            establish(Some(&accepted), url, accepting),
+            Ok(accepted.url.clone())
+        );
+        assert_eq!(*opened.borrow(), [accepted.url.as_str()]);
 
+        // A server that is down refuses both; the plain URL is tried again next time.
         let failing = |_: &str| Err::<String, _>("down");
-        assert_eq!(establish(Some(plain), url, failing), Err("down"));
+        let down = plain();
+        assert_eq!(establish(Some(&down), url, failing), Err("down"));
+        assert!(!down.refused.load(std::sync::atomic::Ordering::Relaxed));
         assert_eq!(establish(None, url, failing), Err("down"));
     }
 }
