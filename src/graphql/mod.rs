@@ -200,7 +200,8 @@ pub struct Loaders {
     pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
     /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
     action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
-    /// Asked through [`Loaders::responses_of_force`], which keeps what it loads.
+    /// Asked through [`Loaders::responses_of_force`], which keeps what it loads (with the
+    /// action counts of the same pairs, where the document asks for them).
     item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
     /// What a query has loaded so far of a force's work on an inspection: a list loads its
@@ -267,6 +268,7 @@ impl Loaders {
             item_responses_of_force: batched(crate::responses::graphql::ItemResponsesOfForce {
                 ctx: ctx.clone(),
                 whole: whole_responses,
+                counts: cache && selected.asks_any("ItemResponse", &["actionCounts"]),
             }),
             force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
                 ctx: ctx.clone(),
@@ -372,8 +374,17 @@ impl Loaders {
             .load_one(key.clone())
             .await?
             .unwrap_or_default();
-        self.keep(|k| &mut k.responses, [(key, loaded.clone())]);
-        Ok(loaded)
+        if let Some(counts) = loaded.counts {
+            self.keep(|k| &mut k.counts, [(key.clone(), counts)]);
+        }
+        self.keep(|k| &mut k.responses, [(key, loaded.responses.clone())]);
+        Ok(loaded.responses)
+    }
+
+    /// Whether [`Loaders::responses_of_force`] keeps the action counts of the pairs it loads
+    /// (see `ItemResponsesOfForce::counts`).
+    pub fn responses_of_force_bring_counts(&self) -> bool {
+        self.item_responses_of_force.loader().counts
     }
 
     /// Every readable force's response to an item: kept in this query if it is, else loaded

@@ -138,36 +138,61 @@ pub struct ItemResponsesOfForce {
     pub ctx: Ctx,
     /// As for [`ItemResponses`].
     pub whole: bool,
+    /// Whether the action counts of the same (force, inspection) pairs are read too, in the same
+    /// unit of database work (a query whose document asks responses for `actionCounts`): one
+    /// batch round and hand-off to the blocking pool rather than two.
+    pub counts: bool,
 }
 
 /// A force's responses to an inspection's items, by item id.
 pub type ResponsesByItem = Arc<foldhash::HashMap<String, Arc<ItemResponse>>>;
 
+/// What [`ItemResponsesOfForce`] reads for a (force, inspection) pair.
+#[derive(Clone, Default)]
+pub struct OfForce {
+    pub responses: ResponsesByItem,
+    /// The action counts by item, where the loader reads them.
+    pub counts: Option<crate::actions::graphql::ItemCounts>,
+}
+
 impl Loader<(String, String)> for ItemResponsesOfForce {
-    type Value = ResponsesByItem;
+    type Value = OfForce;
     type Error = async_graphql::Error;
 
-    async fn load(
-        &self,
-        keys: &[(String, String)],
-    ) -> Result<HashMap<(String, String), Self::Value>> {
-        let keys = keys.to_vec();
+    async fn load(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), OfForce>> {
+        let pairs = keys.to_vec();
         let c = self.ctx.clone();
-        let whole = self.whole;
-        let found = self
+        let (whole, counts, today) = (self.whole, self.counts, self.ctx.policy.today);
+        let (found, counts) = self
             .ctx
             .db
-            .run(move |conn| service::item_responses_of_forces(conn, &c, &keys, whole))
+            .run(move |conn| {
+                let found = service::item_responses_of_forces(conn, &c, &pairs, whole)?;
+                let counts = counts
+                    .then(|| crate::actions::service::counts_for_inspections(conn, &pairs, today))
+                    .transpose()?;
+                Ok((found, counts))
+            })
             .await
             .map_err(|e| e.to_gql())?;
-        let mut out: HashMap<(String, String), foldhash::HashMap<String, Arc<ItemResponse>>> =
-            HashMap::new();
+        let mut responses: HashMap<(String, String), foldhash::HashMap<_, _>> = HashMap::new();
         for r in found {
-            out.entry((r.force_id.clone(), r.inspection_id.clone()))
+            responses
+                .entry((r.force_id.clone(), r.inspection_id.clone()))
                 .or_default()
                 .insert(r.item_id.clone(), Arc::new(r));
         }
-        Ok(out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+        let mut counts = counts.map(|rows| crate::actions::graphql::counts_by_pair(keys, rows));
+        Ok(keys
+            .iter()
+            .map(|pair| {
+                let of_force = OfForce {
+                    responses: Arc::new(responses.remove(pair).unwrap_or_default()),
+                    counts: counts.as_mut().and_then(|c| c.remove(pair)),
+                };
+                (pair.clone(), of_force)
+            })
+            .collect())
     }
 }
 
@@ -308,7 +333,7 @@ pub async fn load_responses_ahead(
     }
     futures_util::future::try_join_all(wanted.iter().map(|(force, counts)| async move {
         let responses = loaders.responses_of_force(force, inspection);
-        if *counts {
+        if *counts && !loaders.responses_of_force_bring_counts() {
             futures_util::future::try_join(responses, loaders.counts(force, inspection)).await?;
         } else {
             responses.await?;
