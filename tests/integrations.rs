@@ -1324,6 +1324,14 @@ async fn answers_counted(app: &TestApp) -> (u64, u64) {
     (count("kept"), count("reused"))
 }
 
+/// The fixture, an OPCC editor of Norfolk, and the variables that ask `ANSWERED` of the
+/// fixture's inspection.
+async fn asking_norfolk(app: &TestApp) -> (common::Fixture, String, Value) {
+    let f = app.fixture().await;
+    let vars = json!({"id": f.inspection});
+    (f, app.opcc("norfolk"), vars)
+}
+
 /// The acceptance of Norfolk's response to the fixture's recommendation, as `query` answers it.
 fn acceptance_of(answer: &Value, rec_number: i64) -> Value {
     answer["data"]["inspection"]["items"]["edges"]
@@ -1338,9 +1346,7 @@ fn acceptance_of(answer: &Value, rec_number: i64) -> Value {
 both_backends!(
     a_query_asked_again_of_unchanged_data_is_answered_as_before,
     |app| async move {
-        let f = app.fixture().await;
-        let opcc = app.opcc("norfolk");
-        let vars = json!({"id": f.inspection});
+        let (_, opcc, vars) = asking_norfolk(&app).await;
         // On PostgreSQL the version is the server's snapshot, which other tests' writes move: a
         // pair of asks proves the reuse where nothing moved it.
         let mut observed = false;
@@ -1373,9 +1379,7 @@ both_backends!(
 both_backends!(
     a_kept_answer_gives_way_to_any_write_and_is_kept_per_caller,
     |app| async move {
-        let f = app.fixture().await;
-        let opcc = app.opcc("norfolk");
-        let vars = json!({"id": f.inspection});
+        let (f, opcc, vars) = asking_norfolk(&app).await;
         let ask = |token: String| {
             let (app, vars) = (&app, vars.clone());
             async move { app.gql(Some(&token), ANSWERED, vars).await }
@@ -1435,9 +1439,7 @@ both_backends!(
     an_answer_computed_beside_a_transaction_in_progress_is_not_served_after_its_commit,
     |app| async move {
         use diesel::connection::SimpleConnection;
-        let f = app.fixture().await;
-        let opcc = app.opcc("norfolk");
-        let vars = json!({"id": f.inspection});
+        let (f, opcc, vars) = asking_norfolk(&app).await;
         let title = |a: &Value| a["data"]["inspection"]["title"].clone();
         let before = title(&app.gql(Some(&opcc), ANSWERED, vars.clone()).await);
         let mut conn = app.db().conn().unwrap();

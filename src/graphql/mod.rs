@@ -381,12 +381,6 @@ impl Loaders {
         Ok(loaded.responses)
     }
 
-    /// Whether [`Loaders::responses_of_force`] keeps the action counts of the pairs it loads
-    /// (see `ItemResponsesOfForce::counts`).
-    pub fn responses_of_force_bring_counts(&self) -> bool {
-        self.item_responses_of_force.loader().counts
-    }
-
     /// Every readable force's response to an item: kept in this query if it is, else loaded
     /// (in a batch) and kept.
     pub async fn every_response(

@@ -299,9 +299,11 @@ impl ItemResponse {
 }
 
 /// Where an inspection's items (`items`: the look-ahead of `Inspection.items`) are asked for a
-/// force's `response(forceId: …)`, loads those responses, and their action counts where asked,
-/// ahead: each item then finds its response at once and the page resolves in place, rather
-/// than each of hundreds of items waiting on two loaders in turn.
+/// force's `response(forceId: …)`, loads those responses ahead, with their action counts where
+/// the document asks for them (`ItemResponsesOfForce::counts`, set in a query whenever a
+/// response's `actionCounts` is selected anywhere): each item then finds its response, and the
+/// response its counts, at once, and the page resolves in place, rather than each of hundreds
+/// of items waiting on two loaders in turn.
 pub async fn load_responses_ahead(
     gql: &Context<'_>,
     inspection: &str,
@@ -311,7 +313,7 @@ pub async fn load_responses_ahead(
     if !loaders.keeps() {
         return Ok(());
     }
-    let mut wanted: Vec<(String, bool)> = Vec::new();
+    let mut forces: Vec<String> = Vec::new();
     for node in nodes_of(items) {
         for field in node.field("response").selection_fields() {
             let force = field
@@ -322,32 +324,22 @@ pub async fn load_responses_ahead(
                     async_graphql::Value::String(s) => Some(s),
                     _ => None,
                 });
-            if let Some(force) = force {
-                let counts = field.selection_set().any(|f| f.name() == "actionCounts");
-                wanted.push((force, counts));
-            }
+            forces.extend(force);
         }
     }
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    futures_util::future::try_join_all(wanted.iter().map(|(force, counts)| async move {
-        let responses = loaders.responses_of_force(force, inspection);
-        if *counts && !loaders.responses_of_force_bring_counts() {
-            futures_util::future::try_join(responses, loaders.counts(force, inspection)).await?;
-        } else {
-            responses.await?;
-        }
-        Ok::<(), async_graphql::Error>(())
-    }))
+    futures_util::future::try_join_all(
+        forces
+            .iter()
+            .map(|force| loaders.responses_of_force(force, inspection)),
+    )
     .await?;
     Ok(())
 }
 
 /// Where a page of items (`items`: the look-ahead of `Inspection.items`) is asked for every
 /// force's `responses` with their `actionCounts`, loads the page's responses, then the counts
-/// of every (force, inspection) among them, in one unit of database work, ahead. Each item then finds
-/// its counts kept, where otherwise each of the page's items would ask the loader for the same
+/// of every (force, inspection) among them, in one unit of database work, ahead. Each item then
+/// finds its counts kept, where otherwise each of the page's items would ask the loader for the same
 /// forces' counts (a national page: 30 items asking for the same 36 pairs).
 pub async fn load_every_response_ahead(
     gql: &Context<'_>,
