@@ -168,6 +168,12 @@ pub struct Config {
     )]
     pub db_pool_size: u32,
 
+    /// Units of database work an instance runs at once: the threads of its blocking pool,
+    /// shared out among its HTTP workers (one per CPU core). 0 picks two per core. Work beyond
+    /// it waits its turn, first come first served (docs/PERFORMANCE.md, "Database threads").
+    #[arg(long, env = "OVERSIGHT_DB_THREADS", default_value_t = 0, global = true)]
+    pub db_threads: u32,
+
     /// Megabytes of GraphQL answers each instance keeps, to answer a query asked again of
     /// unchanged data without running it (`graphql::answers`); 0 keeps none.
     #[arg(
@@ -198,6 +204,7 @@ impl Config {
             cors_origins: String::new(),
             request_timeout_secs: 10,
             db_pool_size: 4,
+            db_threads: 0,
             answer_cache_mb: 64,
         }
     }

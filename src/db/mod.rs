@@ -234,10 +234,16 @@ fn pool_of(manager: Manager, max_size: u32) -> Pool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(3))
+        .connection_timeout(WAIT_AT_MOST)
         .test_on_check_out(true)
         .build_unchecked(manager)
 }
+
+/// How long a unit of database work may wait, for one of the instance's database threads and
+/// then for a connection, before it fails as `unavailable`: saturation, or a database that
+/// does not answer, fails fast rather than queueing without end (`OVERSIGHT_DB_THREADS`
+/// bounds the threads, so work can queue for them as well as for the pool).
+const WAIT_AT_MOST: Duration = Duration::from_secs(3);
 
 /// Runs `f` with a connection of `pool` on the blocking thread pool, and notes whether the
 /// connection worked (see `PoolConn`).
@@ -246,9 +252,32 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    run_within(pool, name, WAIT_AT_MOST, f).await
+}
+
+/// `run_on`, with `wait` as the most the work waits for a thread and a connection together.
+async fn run_within<T, F>(
+    pool: Pool,
+    name: &'static str,
+    wait: Duration,
+    f: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let queued = Instant::now();
     blocking(move || {
+        let left = wait
+            .checked_sub(queued.elapsed())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(|| {
+                AppError::Unavailable(format!(
+                    "{name}: no database thread was free within {wait:?}"
+                ))
+            })?;
         let mut conn = pool
-            .get()
+            .get_timeout(left)
             .map_err(|e| AppError::Unavailable(format!("{name}: {e}")))?;
         let result = f(&mut conn);
         conn.worked(result.is_ok());
@@ -566,6 +595,60 @@ pub fn lock_row(
 #[cfg(test)]
 mod tests {
     use super::PairBatch;
+
+    #[test]
+    fn work_that_waited_too_long_for_a_thread_fails_as_unavailable_without_running() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+
+        let dir =
+            std::env::temp_dir().join(format!("oversight-wait-{}", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}", dir.join("o.db").display());
+        let db = super::Db::connect(&url, 4).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        // One database thread: the second unit waits behind the first, longer than it may.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .enable_time()
+            .build()
+            .unwrap();
+        let wait = Duration::from_millis(200);
+        let (first, second) = runtime.block_on(async {
+            let slow = super::run_within(db.pool.clone(), "database", wait, |_| {
+                std::thread::sleep(Duration::from_millis(400));
+                Ok(())
+            });
+            let counted = ran.clone();
+            let behind = super::run_within(db.pool.clone(), "database", wait, move |_| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            });
+            futures_util::join!(slow, behind)
+        });
+        assert!(first.is_ok(), "{first:?}");
+        assert!(
+            matches!(second, Err(crate::error::AppError::Unavailable(_))),
+            "{second:?}"
+        );
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "the late unit did not run");
+        // Within its wait, the same work runs.
+        let counted = ran.clone();
+        let in_time = runtime.block_on(super::run_within(
+            db.pool.clone(),
+            "database",
+            wait,
+            move |_| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        ));
+        assert!(
+            in_time.is_ok() && ran.load(Ordering::SeqCst) == 1,
+            "{in_time:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn a_pair_batch_binds_each_value_once_and_keeps_only_the_pairs_asked() {

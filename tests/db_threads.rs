@@ -1,0 +1,116 @@
+//! `OVERSIGHT_DB_THREADS`: the binary runs its database work on as many threads as it is
+//! given, and with one a worker it still serves concurrent reads and writes, each answered
+//! and none lost (work beyond the threads waits its turn; nothing waits on work behind it).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Starts the binary on `database_url` with one database thread a worker; returns it, its
+/// port and the file its log goes to.
+fn start(database_url: &str, log: &std::path::Path) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
+        .env("DATABASE_URL", database_url)
+        .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("OVERSIGHT_JWT_SECRET", common::SECRET)
+        .env("OVERSIGHT_DEMO", "false")
+        .env("OVERSIGHT_RATE_LIMIT", "0")
+        .env("OVERSIGHT_DB_THREADS", "1")
+        .env("OVERSIGHT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the service did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (server, port)
+}
+
+both_backends!(
+    one_database_thread_a_worker_serves_concurrent_work,
+    |app| async move {
+        let log = std::env::temp_dir().join(format!(
+            "oversight-db-threads-{}.log",
+            uuid::Uuid::now_v7().simple()
+        ));
+        let (_server, port) = start(&app.database_url, &log);
+        let token = app.inspectorate();
+
+        // Sixteen clients at once, each publishing two inspections and reading the list between.
+        let clients: Vec<_> = (0..16)
+        .map(|c| {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let mut answers = Vec::new();
+                for n in 0..2 {
+                    let body = format!(
+                        r#"{{"title": "Concurrent {c}-{n}", "published_on": "2025-01-01", "scope": {{"all_forces": true}}}}"#
+                    );
+                    answers.push(http(port, "POST", "/v1/inspections", &token, &body));
+                    answers.push(http(port, "GET", "/v1/inspections?limit=5", &token, ""));
+                }
+                answers
+            })
+        })
+        .collect();
+        for client in clients {
+            for answer in client.join().unwrap() {
+                assert!(
+                    answer.starts_with("HTTP/1.1 201") || answer.starts_with("HTTP/1.1 200"),
+                    "{answer}"
+                );
+            }
+        }
+
+        // Every write landed.
+        let list = http(port, "GET", "/v1/inspections?limit=100", &token, "");
+        assert_eq!(list.matches("\"Concurrent ").count(), 32, "{list}");
+
+        // The setting reached the server: one thread a worker.
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_file(&log);
+        assert!(
+            logged.contains(r#""db_threads_per_worker":1"#),
+            "the start-up log names the database threads: {logged}"
+        );
+    }
+);
