@@ -35,11 +35,7 @@ fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String 
 /// Starts the binary on `database_url` with one database thread a worker; returns it, its
 /// port and the file its log goes to.
 fn start(database_url: &str, log: &std::path::Path) -> (Server, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
         .env("DATABASE_URL", database_url)
         .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))

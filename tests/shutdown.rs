@@ -1,5 +1,7 @@
 //! SIGTERM: the binary stops taking connections, finishes the requests in flight, exits 0.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -37,11 +39,7 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     let dir = std::env::temp_dir().join(format!("oversight-shutdown-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("o.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oversight"))
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))

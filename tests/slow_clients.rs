@@ -1,6 +1,8 @@
 //! Floods at the connection: oversized headers are refused, and a client too slow to send its
 //! request is cut off, while others are served.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -23,11 +25,7 @@ fn start() -> Server {
         uuid::Uuid::now_v7().simple()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
         .env(
             "DATABASE_URL",

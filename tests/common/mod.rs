@@ -71,6 +71,15 @@ pub fn pg_admin_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// A port free on this host now, for a binary the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A database of its own for one test: its URL, and what drops it.
 fn fresh_database(backend: &Backend) -> (String, Cleanup) {
     let tag = uuid::Uuid::now_v7().simple().to_string();
