@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,20 +15,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn http(port: u16, method: &str, path: &str, token: &str, body: &str) -> String {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }
 
 /// Starts the binary on `database_url` with one database thread a worker; returns it, its
@@ -81,8 +66,8 @@ both_backends!(
                     let body = format!(
                         r#"{{"title": "Concurrent {c}-{n}", "published_on": "2025-01-01", "scope": {{"all_forces": true}}}}"#
                     );
-                    answers.push(http(port, "POST", "/v1/inspections", &token, &body));
-                    answers.push(http(port, "GET", "/v1/inspections?limit=5", &token, ""));
+                    answers.push(common::http(port, "POST", "/v1/inspections", Some(&token), &body).unwrap());
+                    answers.push(common::http(port, "GET", "/v1/inspections?limit=5", Some(&token), "").unwrap());
                 }
                 answers
             })
@@ -98,7 +83,8 @@ both_backends!(
         }
 
         // Every write landed.
-        let list = http(port, "GET", "/v1/inspections?limit=100", &token, "");
+        let list =
+            common::http(port, "GET", "/v1/inspections?limit=100", Some(&token), "").unwrap();
         assert_eq!(list.matches("\"Concurrent ").count(), 32, "{list}");
 
         // The setting reached the server: one thread a worker.

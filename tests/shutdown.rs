@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,28 +9,6 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
 const SECRET: &str = "shutdown-secret-shutdown-secret-00000000";
-
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &str,
-) -> std::io::Result<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    Ok(out)
-}
 
 #[test]
 fn sigterm_finishes_requests_in_flight_and_exits_0() {
@@ -51,7 +27,7 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while http(port, "GET", "/healthz", None, "").is_err() {
+    while common::http(port, "GET", "/healthz", None, "").is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "the service did not start"
@@ -73,15 +49,16 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     holder.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let body =
         r#"{"title": "In flight", "published_on": "2025-01-01", "scope": {"all_forces": true}}"#;
-    let in_flight =
-        std::thread::spawn(move || http(port, "POST", "/v1/inspections", Some(&token), body));
+    let in_flight = std::thread::spawn(move || {
+        common::http(port, "POST", "/v1/inspections", Some(&token), body)
+    });
     std::thread::sleep(Duration::from_millis(300));
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        http(port, "GET", "/healthz", None, "").is_err(),
+        common::http(port, "GET", "/healthz", None, "").is_err(),
         "a stopping service takes no new connections"
     );
     holder.batch_execute("ROLLBACK").unwrap();

@@ -2,7 +2,7 @@
 //! and the `Db` handle that runs blocking Diesel work off the async workers.
 
 pub mod schema;
-mod tls;
+pub mod tls;
 mod version;
 
 use std::path::PathBuf;
@@ -266,16 +266,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let queued = Instant::now();
-    blocking(move || {
-        let left = wait
-            .checked_sub(queued.elapsed())
-            .filter(|left| !left.is_zero())
-            .ok_or_else(|| {
-                AppError::Unavailable(format!(
-                    "{name}: no database thread was free within {wait:?}"
-                ))
-            })?;
+    blocking(name, wait, move |left| {
         let mut conn = pool
             .get_timeout(left)
             .map_err(|e| AppError::Unavailable(format!("{name}: {e}")))?;
@@ -286,15 +277,28 @@ where
     .await
 }
 
-/// Runs blocking database work `f` on the blocking thread pool.
-async fn blocking<T, F>(f: F) -> Result<T, AppError>
+/// Runs blocking database work `f` on the blocking thread pool, handing it what is left of
+/// `wait` once a thread took it up; where none did within `wait`, fails as `unavailable`
+/// without running it.
+async fn blocking<T, F>(name: &'static str, wait: Duration, f: F) -> Result<T, AppError>
 where
-    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(Duration) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::web::block(f)
-        .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    let queued = Instant::now();
+    actix_web::web::block(move || {
+        let left = wait
+            .checked_sub(queued.elapsed())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(|| {
+                AppError::Unavailable(format!(
+                    "{name}: no database thread was free within {wait:?}"
+                ))
+            })?;
+        f(left)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
 }
 
 /// The shared database handle: a pool and the backend it talks to.

@@ -48,7 +48,7 @@ impl Db {
     pub async fn data_version(&self) -> Result<String, AppError> {
         if let Some(watch) = &self.watch {
             let watch = watch.clone();
-            return super::blocking(move || {
+            return super::blocking("data version", super::WAIT_AT_MOST, move |_| {
                 let mut conn = watch.lock().unwrap_or_else(|e| e.into_inner());
                 let v: DataVersion =
                     diesel::sql_query("PRAGMA data_version").get_result(&mut *conn)?;
