@@ -4,47 +4,7 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary on `database_url` with one database thread a worker; returns it, its
-/// port and the file its log goes to.
-fn start(database_url: &str, log: &std::path::Path) -> (Server, u16) {
-    let port = common::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
-        .env("DATABASE_URL", database_url)
-        .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))
-        .env("OVERSIGHT_JWT_SECRET", common::SECRET)
-        .env("OVERSIGHT_DEMO", "false")
-        .env("OVERSIGHT_RATE_LIMIT", "0")
-        .env("OVERSIGHT_DB_THREADS", "1")
-        .env("OVERSIGHT_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the service did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (server, port)
-}
+use std::process::Stdio;
 
 both_backends!(
     one_database_thread_a_worker_serves_concurrent_work,
@@ -53,7 +13,18 @@ both_backends!(
             "oversight-db-threads-{}.log",
             uuid::Uuid::now_v7().simple()
         ));
-        let (_server, port) = start(&app.database_url, &log);
+        // One database thread a worker, and a JSON log to read the setting back from.
+        let server = common::Binary::start(
+            &app.database_url,
+            &[
+                ("OVERSIGHT_RATE_LIMIT", "0"),
+                ("OVERSIGHT_DB_THREADS", "1"),
+                ("OVERSIGHT_LOG_FORMAT", "json"),
+                ("RUST_LOG", "info"),
+            ],
+            Stdio::from(std::fs::File::create(&log).unwrap()),
+        );
+        let port = server.port;
         let token = app.inspectorate();
 
         // Sixteen clients at once, each publishing two inspections and reading the list between.

@@ -5,49 +5,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-struct Server(Child, u16, std::path::PathBuf);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let _ = std::fs::remove_dir_all(&self.2);
-    }
-}
-
-fn start() -> Server {
-    let dir = std::env::temp_dir().join(format!(
-        "oversight-slow-{}-{}",
-        std::process::id(),
-        uuid::Uuid::now_v7().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = common::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("o.db").display()),
-        )
-        .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "OVERSIGHT_JWT_SECRET",
-            "slow-clients-secret-slow-clients-000000",
-        )
-        .env("OVERSIGHT_DEMO", "false")
-        .env("OVERSIGHT_REQUEST_TIMEOUT_SECS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server(child, port, dir)
+fn start() -> common::Binary {
+    common::Binary::on_new_sqlite(&[("OVERSIGHT_REQUEST_TIMEOUT_SECS", "2")], Stdio::null())
 }
 
 fn send(port: u16, bytes: &[u8]) -> String {
@@ -66,7 +28,7 @@ fn oversized_headers_are_refused_and_slow_clients_cut_off() {
         "GET /v1/forces HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
         "a".repeat(200 * 1024)
     );
-    let answer = send(server.1, big.as_bytes());
+    let answer = send(server.port, big.as_bytes());
     assert!(
         answer.is_empty()
             || answer.starts_with("HTTP/1.1 431")
@@ -75,7 +37,7 @@ fn oversized_headers_are_refused_and_slow_clients_cut_off() {
         &answer[..answer.len().min(200)]
     );
 
-    let mut slow = TcpStream::connect(("127.0.0.1", server.1)).unwrap();
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     slow.write_all(b"GET /v1/forces HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     let started = Instant::now();
@@ -95,7 +57,7 @@ fn oversized_headers_are_refused_and_slow_clients_cut_off() {
     );
 
     let ok = send(
-        server.1,
+        server.port,
         b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");

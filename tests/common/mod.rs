@@ -105,6 +105,92 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The service's own binary, started by a test (for what only a process shows: signals, the
+/// socket, start-up settings), with [`SECRET`], no demo data, on a free port; killed when
+/// dropped, and its directory (if it made one) removed after.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub port: u16,
+    /// The directory of its SQLite database, where [`Binary::on_new_sqlite`] made one.
+    pub dir: Option<PathBuf>,
+}
+
+impl Binary {
+    /// Starts the binary on `database_url`, with `env` set on top and its log to `stderr`;
+    /// answers once it takes connections.
+    pub fn start(database_url: &str, env: &[(&str, &str)], stderr: std::process::Stdio) -> Binary {
+        let port = free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_oversight"))
+            .env("DATABASE_URL", database_url)
+            .env("OVERSIGHT_LISTEN", format!("127.0.0.1:{port}"))
+            .env("OVERSIGHT_JWT_SECRET", SECRET)
+            .env("OVERSIGHT_DEMO", "false")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let mut binary = Binary {
+            child,
+            port,
+            dir: None,
+        };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = binary.child.try_wait() {
+                panic!("the service exited at start-up: {status}");
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the service did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        binary
+    }
+
+    /// [`Binary::start`] on a new SQLite database in a directory of its own (`dir`).
+    pub fn on_new_sqlite(env: &[(&str, &str)], stderr: std::process::Stdio) -> Binary {
+        let dir = std::env::temp_dir().join(format!(
+            "oversight-binary-{}",
+            uuid::Uuid::now_v7().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("o.db").display());
+        let mut binary = Binary::start(&url, env, stderr);
+        binary.dir = Some(dir);
+        binary
+    }
+
+    /// A token it accepts (signed with [`SECRET`]).
+    pub fn token(&self, sub: &str, roles: &[Role], forces: &[&str]) -> String {
+        let forces: Vec<String> = forces.iter().map(|f| f.to_string()).collect();
+        Verifier::hs256(
+            &oversight::config::Secret::new(SECRET),
+            "oversight",
+            "oversight",
+        )
+        .unwrap()
+        .mint(sub, roles, &forces, 3600)
+        .unwrap()
+    }
+
+    /// The path of its SQLite database, where it made one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("o.db"))
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// A database of its own for one test: its URL, and what drops it.
 fn fresh_database(backend: &Backend) -> (String, Cleanup) {
     let tag = uuid::Uuid::now_v7().simple().to_string();
