@@ -201,6 +201,7 @@ pub fn national(db: &Db, options: &NationalOptions) -> AppResult<Loaded> {
         flush(&mut conn, batch)?;
         n += chunk;
     }
+    crate::actions::service::retally_all(&mut conn)?;
     // Statistics for the planner, and the visibility map set, so that the covering indexes
     // answer with index-only scans from the start rather than after autovacuum gets round to
     // the new rows.
@@ -696,11 +697,14 @@ fn copy_rows<R: CopyCsv>(out: &mut dyn std::io::Write, rows: &[R]) -> std::io::R
 
 macro_rules! bulk {
     ($conn:expr, $table:expr, $rows:expr) => {
+        bulk!($conn, $table, $table, $rows)
+    };
+    ($conn:expr, $table:expr, $columns:expr, $rows:expr) => {
         match &mut *$conn {
             DbConn::Pg(c) => {
                 if !$rows.is_empty() {
                     diesel::copy_from($table)
-                        .from_raw_data($table, |out| {
+                        .from_raw_data($columns, |out| {
                             copy_rows(out, &$rows)
                                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
                         })
@@ -737,7 +741,23 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
         }
         bulk!(conn, items::table, b.items);
         bulk!(conn, force_responses::table, b.force_responses);
-        bulk!(conn, item_responses::table, b.item_responses);
+        // The actions' tallies are counted once every action is in (`run`).
+        bulk!(
+            conn,
+            item_responses::table,
+            (
+                item_responses::force_id,
+                item_responses::item_id,
+                item_responses::inspection_id,
+                item_responses::acceptance,
+                item_responses::response,
+                item_responses::hmicfrs_status,
+                item_responses::version,
+                item_responses::created_at,
+                item_responses::updated_at,
+            ),
+            b.item_responses
+        );
         bulk!(conn, actions::table, b.actions);
         bulk!(conn, action_updates::table, b.updates);
         bulk!(conn, pcc_responses::table, b.pcc);

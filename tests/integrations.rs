@@ -384,15 +384,19 @@ async fn item_id_of(app: &TestApp, inspection: &str) -> String {
     res.json()["items"][0]["id"].as_str().unwrap().to_string()
 }
 
-// Migration 000004 gives existing actions their item's inspection: taken back down (after every
-// later migration) and run again over real rows, every action ends up with its item's inspection.
+// Migration 000004 gives existing actions their item's inspection, and 000006 each response
+// the tally of its actions: taken back down (after every later migration) and run again over
+// real rows, every action ends up with its item's inspection and every tally equals a recount.
 both_backends!(
-    the_actions_inspection_migration_fills_in_existing_actions,
+    migrations_fill_in_existing_actions_inspections_and_tallies,
     |app| async move {
         use diesel::prelude::*;
         use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+        use oversight::actions::model::ActionStatus;
+        use oversight::actions::rules::Tally;
+        use oversight::actions::service::{TALLY, TallyRow};
         use oversight::db::DbConn;
-        use oversight::db::schema::{actions, items};
+        use oversight::db::schema::{actions, item_responses, items};
         use oversight::error::AppError;
         const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
         const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -412,7 +416,7 @@ both_backends!(
             }
             .map_err(failed)
         };
-        let (reverted, matching, all) = app
+        let (reverted, matching, all, recounted) = app
             .db()
             .run(move |conn| {
                 // Back to before 000004, through every later migration (their down steps too).
@@ -430,10 +434,35 @@ both_backends!(
                     .count()
                     .get_result(conn)?;
                 let all: i64 = actions::table.count().get_result(conn)?;
-                Ok((reverted, matching, all))
+                // 000006 counted each response's tally from the actions already there.
+                let tallies: Vec<(String, String, TallyRow)> = item_responses::table
+                    .select((item_responses::force_id, item_responses::item_id, TALLY))
+                    .load(conn)?;
+                let mut recounted = vec![];
+                for (force, item, kept) in tallies {
+                    let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
+                        .filter(actions::force_id.eq(&force))
+                        .filter(actions::item_id.eq(&item))
+                        .select((actions::status, actions::due_on))
+                        .load(conn)?;
+                    let tally = Tally::of(
+                        rows.iter()
+                            .map(|(s, d)| (ActionStatus::from_db(s).unwrap(), *d)),
+                    );
+                    recounted.push((Tally::from(kept), tally));
+                }
+                Ok((reverted, matching, all, recounted))
             })
             .await
             .unwrap();
+        assert!(
+            recounted
+                .iter()
+                .any(|(kept, _)| kept.by_status.iter().sum::<i32>() > 0)
+        );
+        for (kept, recount) in recounted {
+            assert_eq!(kept, recount);
+        }
         assert!(
             reverted.ends_with("000004"),
             "reverting ten migrations did not reach 000004 (last reverted: {reverted})"

@@ -451,6 +451,110 @@ both_backends!(action_plans_keep_every_update, |app| async move {
         .assert_problem(404, "not_found");
 });
 
+// Each response keeps a tally of its actions (migration 000006), recounted at every write of
+// one: the counts read through GraphQL follow creates, status moves by patch and by progress
+// update, and due dates, and a write of the response itself leaves them as they are.
+both_backends!(
+    action_counts_follow_every_write_of_an_action,
+    |app| async move {
+        let app = &app;
+        let f = app.fixture().await;
+        let editor = &app.editor("norfolk");
+        let response = item_response_path("norfolk", &f.rec);
+        app.put(&response)
+            .token(editor)
+            .json(json!({"acceptance": "accepted"}))
+            .send()
+            .await;
+        let counts = || async {
+            let query = r#"query($i: ID!) { inspection(id: $i) { items(first: 10) { nodes { number
+            response(forceId: "norfolk") { actionCounts {
+              planned inProgress blocked pendingSignOff done cancelled total overdue } } } } } }"#;
+            let res = app
+                .gql(Some(editor), query, json!({"i": f.inspection}))
+                .await;
+            assert!(res["errors"].is_null(), "{res}");
+            let items = res["data"]["inspection"]["items"]["nodes"]
+                .as_array()
+                .unwrap()
+                .clone();
+            let rec = items
+                .iter()
+                .find(|i| i["number"] == 2 && !i["response"].is_null())
+                .unwrap();
+            let c = &rec["response"]["actionCounts"];
+            [
+                "planned",
+                "inProgress",
+                "blocked",
+                "pendingSignOff",
+                "done",
+                "cancelled",
+                "total",
+                "overdue",
+            ]
+            .map(|k| c[k].as_i64().unwrap())
+        };
+        assert_eq!(counts().await, [0, 0, 0, 0, 0, 0, 0, 0]);
+        let actions = format!("/v1/forces/norfolk/items/{}/actions", f.rec);
+        let mut ids = vec![];
+        for body in [
+            json!({"title": "Long overdue", "due_on": "2020-01-01"}),
+            json!({"title": "Under way", "status": "in_progress", "due_on": "2099-01-01"}),
+            json!({"title": "Stuck", "status": "blocked"}),
+        ] {
+            let res = app.post(&actions).token(editor).json(body).send().await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            ids.push(format!(
+                "/v1/forces/norfolk/actions/{}",
+                res.json()["id"].as_str().unwrap()
+            ));
+        }
+        assert_eq!(counts().await, [1, 1, 1, 0, 0, 0, 3, 1]);
+        let patch = |path: String, body| async move {
+            let res = app
+                .patch(&path)
+                .token(editor)
+                .if_match("\"1\"")
+                .json(body)
+                .send()
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        };
+        patch(ids[0].clone(), json!({"status": "done"})).await;
+        assert_eq!(counts().await, [0, 1, 1, 0, 1, 0, 3, 0]);
+        patch(ids[1].clone(), json!({"due_on": "2020-06-01"})).await;
+        assert_eq!(counts().await, [0, 1, 1, 0, 1, 0, 3, 1]);
+        let res = app
+            .post(&format!("{}/updates", ids[2]))
+            .token(editor)
+            .json(json!({"note": "Dropped", "status": "cancelled"}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(counts().await, [0, 1, 0, 0, 1, 1, 3, 1]);
+        // A write that moves neither status nor due date, and a write of the response itself.
+        let res = app
+            .patch(&ids[1])
+            .token(editor)
+            .if_match("\"2\"")
+            .json(json!({"title": "Under way, renamed", "status": "pending_sign_off"}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let etag = app.get(&response).token(editor).send().await.etag();
+        let res = app
+            .put(&response)
+            .token(editor)
+            .if_match(&etag)
+            .json(json!({"acceptance": "partially_accepted"}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(counts().await, [0, 0, 0, 1, 1, 1, 3, 1]);
+    }
+);
+
 both_backends!(
     the_worklist_shows_each_inspection_with_its_statuses,
     |app| async move {

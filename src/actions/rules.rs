@@ -51,10 +51,99 @@ pub fn require_move(from: ActionStatus, to: ActionStatus) -> Result<(), AppError
     }
 }
 
+/// What a force's response to an item holds of its actions (`item_responses.actions_*`): how
+/// many stand in each status, and the due dates of the open ones, sorted and comma-separated
+/// (`YYYY-MM-DD`), from which the overdue are counted on the reader's day. Recounted from the
+/// actions at every write of one (`service::retally`), so it never drifts from them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// In the order of `ActionStatus::ALL`.
+    pub by_status: [i32; 6],
+    pub open_due: String,
+}
+
+impl Tally {
+    /// The tally of these actions (status and due date).
+    pub fn of(
+        actions: impl IntoIterator<Item = (ActionStatus, Option<chrono::NaiveDate>)>,
+    ) -> Tally {
+        let mut tally = Tally::default();
+        let mut due = Vec::new();
+        for (status, due_on) in actions {
+            if let Some(i) = ActionStatus::ALL.iter().position(|s| *s == status) {
+                tally.by_status[i] += 1;
+            }
+            if let (false, Some(d)) = (status.is_closed(), due_on) {
+                due.push(d);
+            }
+        }
+        due.sort_unstable();
+        tally.open_due = due
+            .iter()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        tally
+    }
+
+    /// The counts the tally gives on `today`: an open action is overdue once its due date has
+    /// passed (`Action::is_overdue`).
+    pub fn counts(&self, today: chrono::NaiveDate) -> super::service::ActionCounts {
+        let mut counts = super::service::ActionCounts::default();
+        for (status, n) in ActionStatus::ALL.iter().zip(self.by_status) {
+            counts.add(*status, i64::from(n));
+        }
+        counts.overdue = self
+            .open_due
+            .split(',')
+            .filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .filter(|d| *d < today)
+            .count() as i64;
+        counts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ActionStatus::*;
+
+    #[test]
+    fn a_tally_counts_statuses_and_the_overdue_of_its_day() {
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let tally = Tally::of([
+            (Planned, Some(day(3, 1))),
+            (InProgress, Some(day(1, 15))),
+            (InProgress, None),
+            (Blocked, Some(day(2, 1))),
+            (Done, Some(day(1, 1))),
+            (Cancelled, Some(day(1, 2))),
+            (PendingSignOff, Some(day(12, 31))),
+        ]);
+        assert_eq!(tally.by_status, [1, 2, 1, 1, 1, 1]);
+        // Closed actions and those with no due date are never overdue; the rest sorted.
+        assert_eq!(
+            tally.open_due,
+            "2026-01-15,2026-02-01,2026-03-01,2026-12-31"
+        );
+        let counts = tally.counts(day(2, 1));
+        assert_eq!(
+            (
+                counts.planned,
+                counts.in_progress,
+                counts.blocked,
+                counts.pending_sign_off
+            ),
+            (1, 2, 1, 1)
+        );
+        assert_eq!((counts.done, counts.cancelled, counts.total), (1, 1, 7));
+        // Due on the day itself is not yet overdue.
+        assert_eq!(counts.overdue, 1);
+        assert_eq!(tally.counts(day(1, 15)).overdue, 0);
+        assert_eq!(tally.counts(day(12, 31)).overdue, 3);
+        assert_eq!(tally.counts(day(2, 2)).overdue, 2);
+        assert_eq!(Tally::of([]).counts(day(1, 1)), Default::default());
+    }
 
     #[test]
     fn open_actions_move_freely_and_closed_ones_stay_closed() {

@@ -145,6 +145,14 @@ pub async fn create(
             checks.optional_text("owner", &input.owner, MAX_LABEL);
             check_evidence(&mut checks, "evidence", &input.evidence);
             checks.finish()?;
+            // Locked before the action's insert, whose foreign key shares a lock on the row
+            // that `retally` then needs to itself: two creators each holding the share would
+            // wait on each other.
+            crate::db::lock_row(
+                conn,
+                "item_responses",
+                &[("force_id", &force), ("item_id", &id)],
+            )?;
             let responded: Option<String> = item_responses::table
                 .find((&force, &id))
                 .select(item_responses::force_id)
@@ -171,6 +179,7 @@ pub async fn create(
                 inspection_id: inspection_id.clone(),
             };
             diesel::insert_into(actions::table).values(&row).execute(conn)?;
+            retally(conn, &force, &id)?;
             let action = Action::from_row(row, vec![])?;
             record(conn, &c, Change::<(), _> {
                 force_id: Some(&force),
@@ -231,6 +240,9 @@ fn save(conn: &mut DbConn, ctx: &Ctx, before: &Action, mut row: ActionRow) -> Ap
         return Err(AppError::VersionMismatch {
             current: before.version + 1,
         });
+    }
+    if before.status.as_str() != row.status || before.due_on.map(|d| d.0) != row.due_on {
+        retally(conn, &row.force_id, &row.item_id)?;
     }
     Ok(with_updates(conn, vec![row])?.remove(0))
 }
@@ -472,79 +484,154 @@ pub struct ItemActionCounts {
     pub counts: ActionCounts,
 }
 
+/// The columns of a response's tally of its actions (`rules::Tally`), as [`TallyRow`].
+pub const TALLY: (
+    item_responses::actions_planned,
+    item_responses::actions_in_progress,
+    item_responses::actions_blocked,
+    item_responses::actions_pending_sign_off,
+    item_responses::actions_done,
+    item_responses::actions_cancelled,
+    item_responses::actions_open_due,
+) = (
+    item_responses::actions_planned,
+    item_responses::actions_in_progress,
+    item_responses::actions_blocked,
+    item_responses::actions_pending_sign_off,
+    item_responses::actions_done,
+    item_responses::actions_cancelled,
+    item_responses::actions_open_due,
+);
+
+/// A response's [`TALLY`] as read.
+pub type TallyRow = (i32, i32, i32, i32, i32, i32, String);
+
+impl From<TallyRow> for super::rules::Tally {
+    fn from((a, b, c, d, e, f, open_due): TallyRow) -> Self {
+        super::rules::Tally {
+            by_status: [a, b, c, d, e, f],
+            open_due,
+        }
+    }
+}
+
+impl ItemActionCounts {
+    /// The counts of a response's tally on `today`; `None` for a response without actions
+    /// (absent from counts, as an item without actions is).
+    pub fn of_tally(
+        force_id: &str,
+        inspection_id: &str,
+        item_id: &str,
+        tally: super::rules::Tally,
+        today: crate::types::Date,
+    ) -> Option<ItemActionCounts> {
+        tally
+            .by_status
+            .iter()
+            .any(|n| *n > 0)
+            .then(|| ItemActionCounts {
+                force_id: force_id.to_string(),
+                inspection_id: inspection_id.to_string(),
+                item_id: item_id.to_string(),
+                counts: tally.counts(today.0),
+            })
+    }
+}
+
 /// Action counts per item of many (force, inspection) pairs, in one statement whatever their
-/// number: a row per force and item that has actions, for the pairs asked. The database counts
-/// (the national query's 36 forces × 20 items read 720 rows rather than every action), from
-/// ranges of `actions (force_id, inspection_id, item_id)` that hold status and due date. The
-/// caller groups the rows as it needs them, once.
+/// number: a row per force and item that has actions, for the pairs asked. Each response holds
+/// its item's tally (`rules::Tally`), so the statement reads a row per response (a dashboard's
+/// 342) rather than counting every action (883), from ranges of
+/// `item_responses (inspection_id, force_id)`. The caller groups the rows as it needs them,
+/// once.
 pub fn counts_for_inspections(
     conn: &mut DbConn,
     pairs: &[(String, String)],
     today: crate::types::Date,
 ) -> AppResult<Vec<ItemActionCounts>> {
     let batch = crate::db::PairBatch::new(pairs);
-    use diesel::dsl::{case_when, count};
-    // `count(CASE WHEN … THEN 1 END)` counts the rows the condition holds for.
-    let one = || 1_i32.into_sql::<diesel::sql_types::Integer>();
-    let status = |s: ActionStatus| count(case_when(actions::status.eq(s.as_str()), one()));
-    let overdue = count(case_when(super::rules::overdue(today.0), one()));
-    type Row = (String, String, String, i64, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Row> = actions::table
-        .filter(actions::force_id.eq_any(batch.firsts()))
-        .filter(actions::inspection_id.eq_any(batch.seconds()))
-        .group_by((actions::force_id, actions::inspection_id, actions::item_id))
+    let rows: Vec<(String, String, String, TallyRow)> = item_responses::table
+        .filter(item_responses::force_id.eq_any(batch.firsts()))
+        .filter(item_responses::inspection_id.eq_any(batch.seconds()))
         .select((
-            actions::force_id,
-            actions::inspection_id,
-            actions::item_id,
-            status(ActionStatus::Planned),
-            status(ActionStatus::InProgress),
-            status(ActionStatus::Blocked),
-            status(ActionStatus::PendingSignOff),
-            status(ActionStatus::Done),
-            status(ActionStatus::Cancelled),
-            overdue,
+            item_responses::force_id,
+            item_responses::inspection_id,
+            item_responses::item_id,
+            TALLY,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|(force, inspection, ..)| batch.asked(force, inspection))
-        .map(
-            |(
-                force,
-                inspection,
-                item,
-                planned,
-                in_progress,
-                blocked,
-                pending,
-                done,
-                cancelled,
-                overdue,
-            )| {
-                let mut counts = ActionCounts {
-                    overdue,
-                    ..ActionCounts::default()
-                };
-                for (status, n) in [
-                    (ActionStatus::Planned, planned),
-                    (ActionStatus::InProgress, in_progress),
-                    (ActionStatus::Blocked, blocked),
-                    (ActionStatus::PendingSignOff, pending),
-                    (ActionStatus::Done, done),
-                    (ActionStatus::Cancelled, cancelled),
-                ] {
-                    counts.add(status, n);
-                }
-                ItemActionCounts {
-                    force_id: force,
-                    inspection_id: inspection,
-                    item_id: item,
-                    counts,
-                }
-            },
-        )
+        .filter_map(|(force, inspection, item, tally)| {
+            ItemActionCounts::of_tally(&force, &inspection, &item, tally.into(), today)
+        })
         .collect())
+}
+
+/// Recounts the tally of a force's actions on an item (`rules::Tally`) into its response, in
+/// the transaction that wrote one of them. The response's row is locked first, so that writers
+/// of actions on one item take turns and the last to recount sees every action the others
+/// committed. The response's version does not move: the tally is not part of what its `ETag`
+/// guards.
+pub fn retally(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
+    crate::db::lock_row(
+        conn,
+        "item_responses",
+        &[("force_id", force), ("item_id", item)],
+    )?;
+    let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
+        .filter(actions::force_id.eq(force))
+        .filter(actions::item_id.eq(item))
+        .select((actions::status, actions::due_on))
+        .load(conn)?;
+    let tally = super::rules::Tally::of(
+        rows.iter()
+            .map(|(status, due)| Ok((ActionStatus::from_db(status)?, *due)))
+            .collect::<AppResult<Vec<_>>>()?,
+    );
+    let [planned, in_progress, blocked, pending, done, cancelled] = tally.by_status;
+    diesel::update(item_responses::table.find((force, item)))
+        .set((
+            item_responses::actions_planned.eq(planned),
+            item_responses::actions_in_progress.eq(in_progress),
+            item_responses::actions_blocked.eq(blocked),
+            item_responses::actions_pending_sign_off.eq(pending),
+            item_responses::actions_done.eq(done),
+            item_responses::actions_cancelled.eq(cancelled),
+            item_responses::actions_open_due.eq(tally.open_due),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Recounts every response's tally at once (`retally` for all), after actions were loaded in
+/// bulk (`seed`); the migration that added the tallies counted them the same way.
+pub fn retally_all(conn: &mut DbConn) -> AppResult<()> {
+    // The open actions' due dates, sorted and comma-separated, in each backend's words.
+    let open_due = match conn {
+        DbConn::Pg(_) => "string_agg(to_char(due_on, 'YYYY-MM-DD'), ',' ORDER BY due_on)",
+        DbConn::Sqlite(_) => "group_concat(due_on, ',' ORDER BY due_on)",
+    };
+    let sql = format!(
+        "UPDATE item_responses SET actions_planned = a.planned, \
+         actions_in_progress = a.in_progress, actions_blocked = a.blocked, \
+         actions_pending_sign_off = a.pending_sign_off, actions_done = a.done, \
+         actions_cancelled = a.cancelled, actions_open_due = a.open_due \
+         FROM (SELECT force_id, item_id, \
+         count(*) FILTER (WHERE status = 'planned') AS planned, \
+         count(*) FILTER (WHERE status = 'in_progress') AS in_progress, \
+         count(*) FILTER (WHERE status = 'blocked') AS blocked, \
+         count(*) FILTER (WHERE status = 'pending_sign_off') AS pending_sign_off, \
+         count(*) FILTER (WHERE status = 'done') AS done, \
+         count(*) FILTER (WHERE status = 'cancelled') AS cancelled, \
+         coalesce({open_due} FILTER (WHERE due_on IS NOT NULL \
+         AND status NOT IN ('done', 'cancelled')), '') AS open_due \
+         FROM actions GROUP BY force_id, item_id) AS a \
+         WHERE item_responses.force_id = a.force_id AND item_responses.item_id = a.item_id"
+    );
+    diesel::sql_query(sql).execute(conn)?;
+    Ok(())
 }
 
 /// Filters of the cross-force list of actions.

@@ -90,6 +90,13 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        actions_planned -> Integer,
+        actions_in_progress -> Integer,
+        actions_blocked -> Integer,
+        actions_pending_sign_off -> Integer,
+        actions_done -> Integer,
+        actions_cancelled -> Integer,
+        actions_open_due -> Text,
     }
 }
 

@@ -138,9 +138,9 @@ pub struct ItemResponsesOfForce {
     pub ctx: Ctx,
     /// As for [`ItemResponses`].
     pub whole: bool,
-    /// Whether the action counts of the same (force, inspection) pairs are read too, in the same
-    /// unit of database work (a query whose document asks responses for `actionCounts`): one
-    /// batch round and hand-off to the blocking pool rather than two.
+    /// Whether the action counts of the same (force, inspection) pairs are read too (a query
+    /// whose document asks responses for `actionCounts`), from the responses' tallies in the
+    /// same statement: no batch round, hand-off or statement of their own.
     pub counts: bool,
 }
 
@@ -167,11 +167,7 @@ impl Loader<(String, String)> for ItemResponsesOfForce {
             .ctx
             .db
             .run(move |conn| {
-                let found = service::item_responses_of_forces(conn, &c, &pairs, whole)?;
-                let counts = counts
-                    .then(|| crate::actions::service::counts_for_inspections(conn, &pairs, today))
-                    .transpose()?;
-                Ok((found, counts))
+                service::item_responses_of_forces(conn, &c, &pairs, whole, counts.then_some(today))
             })
             .await
             .map_err(|e| e.to_gql())?;

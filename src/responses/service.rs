@@ -7,6 +7,7 @@ use super::model::{
     ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
     ItemResponseRow, NarrowResponseRow, ResponseStatus,
 };
+use crate::actions::service::ItemActionCounts;
 use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
@@ -532,29 +533,66 @@ fn narrow_rows(rows: Vec<NarrowResponseRow>) -> Vec<ItemResponseRow> {
 }
 
 /// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
-/// where the caller may read them; `whole` as for [`item_responses_for_items`].
+/// where the caller may read them; `whole` as for [`item_responses_for_items`]. With
+/// `counts_on`, the same statement reads each response's tally of its actions, and the action
+/// counts of the pairs on that day come back too (as `counts_for_inspections` gives them:
+/// every response of the pairs with actions), at no statement of their own.
 pub fn item_responses_of_forces(
     conn: &mut DbConn,
     ctx: &Ctx,
     pairs: &[(String, String)],
     whole: bool,
-) -> AppResult<Vec<ItemResponse>> {
+    counts_on: Option<crate::types::Date>,
+) -> AppResult<(Vec<ItemResponse>, Option<Vec<ItemActionCounts>>)> {
+    use crate::actions::service::{TALLY, TallyRow};
     let batch = crate::db::PairBatch::new(pairs);
     let query = || {
         item_responses::table
             .filter(item_responses::force_id.eq_any(batch.firsts()))
             .filter(item_responses::inspection_id.eq_any(batch.seconds()))
     };
-    let rows: Vec<ItemResponseRow> = if whole {
-        query().select(ItemResponseRow::as_select()).load(conn)?
-    } else {
-        narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
+    let rows: Vec<(ItemResponseRow, Option<TallyRow>)> = match (whole, counts_on.is_some()) {
+        (true, false) => query()
+            .select(ItemResponseRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|r| (r, None))
+            .collect(),
+        (false, false) => narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
+            .into_iter()
+            .map(|r| (r, None))
+            .collect(),
+        (true, true) => query()
+            .select((ItemResponseRow::as_select(), TALLY))
+            .load::<(ItemResponseRow, TallyRow)>(conn)?
+            .into_iter()
+            .map(|(r, t)| (r, Some(t)))
+            .collect(),
+        (false, true) => query()
+            .select((NARROW_RESPONSE, TALLY))
+            .load::<(NarrowResponseRow, TallyRow)>(conn)?
+            .into_iter()
+            .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
+            .collect(),
     };
-    let rows = rows
-        .into_iter()
-        .filter(|r| batch.asked(&r.force_id, &r.inspection_id))
-        .collect();
-    readable_item_responses(conn, ctx, rows)
+    let (mut responses, mut counts) = (Vec::with_capacity(rows.len()), Vec::new());
+    for (row, tally) in rows {
+        if !batch.asked(&row.force_id, &row.inspection_id) {
+            continue;
+        }
+        if let (Some(tally), Some(today)) = (tally, counts_on) {
+            counts.extend(ItemActionCounts::of_tally(
+                &row.force_id,
+                &row.inspection_id,
+                &row.item_id,
+                tally.into(),
+                today,
+            ));
+        }
+        responses.push(row);
+    }
+    let responses = readable_item_responses(conn, ctx, responses)?;
+    Ok((responses, counts_on.map(|_| counts)))
 }
 
 /// The rows of forces whose work the caller may read at its stage. The stage is looked up only
