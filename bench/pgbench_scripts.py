@@ -28,7 +28,7 @@ INSPECTION_COLUMNS = ('"inspections"."id", "inspections"."title", "inspections".
 
 # Each statement as the service sends it, its bind parameters written as pgbench variables.
 V = {"today": today, "force": force, "national": national, "one": "1", "yes": "true",
-     "submitted": "submitted", "closed": "{done,cancelled}", "page_limit": "21"}
+     "submitted": "submitted", "page_limit": "21"}
 page = ('SELECT {cols} FROM "inspections" WHERE (("inspections"."published_on" <= :today) AND '
         '(("inspections"."all_forces" = :yes) OR ("inspections"."id" = ANY(SELECT "inspection_forces"."inspection_id" '
         'FROM "inspection_forces" WHERE ("inspection_forces"."force_id" = :force))))) '
@@ -56,12 +56,6 @@ w1 = [
 
 V["items"] = "{" + ",".join(psql(f"SELECT id FROM items WHERE inspection_id = '{national}'")) + "}"
 V["national_ids"] = "{" + national + "}"
-statuses = ("planned", "in_progress", "blocked", "pending_sign_off", "done", "cancelled")
-for s in statuses:
-    V["st_" + s] = s
-counts = ", ".join(
-    [f'count(CASE WHEN (("actions"."status" = :st_{s})) THEN (:one) END)' for s in statuses]
-    + ['count(CASE WHEN ((("actions"."due_on" < :today) AND ("actions"."status" != ALL(:closed)))) THEN (:one) END)'])
 # The forces whose responses an analyst sees: those that submitted their response.
 V["submitters"] = "{" + ",".join(psql(
     f"SELECT DISTINCT force_id FROM force_responses WHERE inspection_id = '{national}' AND status = 'submitted' ORDER BY 1")) + "}"
@@ -72,7 +66,8 @@ w3 = [
     'SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number" FROM "items" WHERE ("items"."inspection_id" = ANY(:national_ids));',
     'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."hmicfrs_status" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
     'SELECT "force_responses"."force_id", "force_responses"."inspection_id" FROM "force_responses" WHERE (("force_responses"."inspection_id" = ANY(:national_ids)) AND ("force_responses"."status" = :submitted));',
-    f'SELECT "actions"."force_id", "actions"."inspection_id", "actions"."item_id", {counts} FROM "actions" WHERE (("actions"."force_id" = ANY(:submitters)) AND ("actions"."inspection_id" = ANY(:national_ids))) GROUP BY "actions"."force_id", "actions"."inspection_id", "actions"."item_id";',
+    # The action counts: the responses' tallies (migration 000006), for the forces read.
+    'SELECT "item_responses"."force_id", "item_responses"."inspection_id", "item_responses"."item_id", "item_responses"."actions_planned", "item_responses"."actions_in_progress", "item_responses"."actions_blocked", "item_responses"."actions_pending_sign_off", "item_responses"."actions_done", "item_responses"."actions_cancelled", "item_responses"."actions_open_due" FROM "item_responses" WHERE (("item_responses"."force_id" = ANY(:submitters)) AND ("item_responses"."inspection_id" = ANY(:national_ids)));',
 ]
 
 # Two scripts each: NAME.sql with the values written in (prepared once and planned once, as a
