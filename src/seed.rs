@@ -741,7 +741,7 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
         }
         bulk!(conn, items::table, b.items);
         bulk!(conn, force_responses::table, b.force_responses);
-        // The actions' tallies are counted once every action is in (`run`).
+        // The actions' tallies are counted once every action is in (`national`).
         bulk!(
             conn,
             item_responses::table,

@@ -384,6 +384,47 @@ async fn item_id_of(app: &TestApp, inspection: &str) -> String {
     res.json()["items"][0]["id"].as_str().unwrap().to_string()
 }
 
+/// Each item response's tally of its actions as kept, beside a recount from its actions
+/// (`Tally::of`); at least one tally counts some actions.
+fn kept_and_recounted_tallies(
+    conn: &mut oversight::db::DbConn,
+) -> Result<
+    Vec<(
+        oversight::actions::rules::Tally,
+        oversight::actions::rules::Tally,
+    )>,
+    oversight::error::AppError,
+> {
+    use diesel::prelude::*;
+    use oversight::actions::model::ActionStatus;
+    use oversight::actions::rules::Tally;
+    use oversight::actions::service::{TALLY, TallyRow};
+    use oversight::db::schema::{actions, item_responses};
+    let tallies: Vec<(String, String, TallyRow)> = item_responses::table
+        .select((item_responses::force_id, item_responses::item_id, TALLY))
+        .load(conn)?;
+    let mut pairs = vec![];
+    for (force, item, kept) in tallies {
+        let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
+            .filter(actions::force_id.eq(&force))
+            .filter(actions::item_id.eq(&item))
+            .select((actions::status, actions::due_on))
+            .load(conn)?;
+        let statuses = rows
+            .iter()
+            .map(|(s, d)| Ok((ActionStatus::from_db(s)?, *d)))
+            .collect::<Result<Vec<_>, oversight::error::AppError>>()?;
+        pairs.push((Tally::from(kept), Tally::of(statuses)));
+    }
+    assert!(
+        pairs
+            .iter()
+            .any(|(kept, _)| kept.by_status.iter().sum::<i32>() > 0),
+        "no response has actions to tally"
+    );
+    Ok(pairs)
+}
+
 // Migration 000004 gives existing actions their item's inspection, and 000006 each response
 // the tally of its actions: taken back down (after every later migration) and run again over
 // real rows, every action ends up with its item's inspection and every tally equals a recount.
@@ -392,11 +433,8 @@ both_backends!(
     |app| async move {
         use diesel::prelude::*;
         use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-        use oversight::actions::model::ActionStatus;
-        use oversight::actions::rules::Tally;
-        use oversight::actions::service::{TALLY, TallyRow};
         use oversight::db::DbConn;
-        use oversight::db::schema::{actions, item_responses, items};
+        use oversight::db::schema::{actions, items};
         use oversight::error::AppError;
         const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
         const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -435,31 +473,11 @@ both_backends!(
                     .get_result(conn)?;
                 let all: i64 = actions::table.count().get_result(conn)?;
                 // 000006 counted each response's tally from the actions already there.
-                let tallies: Vec<(String, String, TallyRow)> = item_responses::table
-                    .select((item_responses::force_id, item_responses::item_id, TALLY))
-                    .load(conn)?;
-                let mut recounted = vec![];
-                for (force, item, kept) in tallies {
-                    let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
-                        .filter(actions::force_id.eq(&force))
-                        .filter(actions::item_id.eq(&item))
-                        .select((actions::status, actions::due_on))
-                        .load(conn)?;
-                    let tally = Tally::of(
-                        rows.iter()
-                            .map(|(s, d)| (ActionStatus::from_db(s).unwrap(), *d)),
-                    );
-                    recounted.push((Tally::from(kept), tally));
-                }
+                let recounted = kept_and_recounted_tallies(conn)?;
                 Ok((reverted, matching, all, recounted))
             })
             .await
             .unwrap();
-        assert!(
-            recounted
-                .iter()
-                .any(|(kept, _)| kept.by_status.iter().sum::<i32>() > 0)
-        );
         for (kept, recount) in recounted {
             assert_eq!(kept, recount);
         }
@@ -1072,6 +1090,10 @@ both_backends!(
         };
         let loaded = oversight::seed::national(app.db(), &options).unwrap();
         assert_eq!(loaded.inspections, 12);
+        // The seed loads actions in bulk and counts every tally once, at the end.
+        for (kept, recount) in app.db().run(kept_and_recounted_tallies).await.unwrap() {
+            assert_eq!(kept, recount);
+        }
         assert!(
             loaded.items > 100
                 && loaded.actions > 0
