@@ -148,11 +148,7 @@ pub async fn create(
             // Locked before the action's insert, whose foreign key shares a lock on the row
             // that `retally` then needs to itself: two creators each holding the share would
             // wait on each other.
-            crate::db::lock_row(
-                conn,
-                "item_responses",
-                &[("force_id", &force), ("item_id", &id)],
-            )?;
+            lock_response(conn, &force, &id)?;
             let responded: Option<String> = item_responses::table
                 .find((&force, &id))
                 .select(item_responses::force_id)
@@ -242,6 +238,7 @@ fn save(conn: &mut DbConn, ctx: &Ctx, before: &Action, mut row: ActionRow) -> Ap
         });
     }
     if before.status.as_str() != row.status || before.due_on.map(|d| d.0) != row.due_on {
+        lock_response(conn, &row.force_id, &row.item_id)?;
         retally(conn, &row.force_id, &row.item_id)?;
     }
     Ok(with_updates(conn, vec![row])?.remove(0))
@@ -569,17 +566,22 @@ pub fn counts_for_inspections(
         .collect())
 }
 
-/// Recounts the tally of a force's actions on an item (`rules::Tally`) into its response, in
-/// the transaction that wrote one of them. The response's row is locked first, so that writers
-/// of actions on one item take turns and the last to recount sees every action the others
-/// committed. The response's version does not move: the tally is not part of what its `ETag`
-/// guards.
-pub fn retally(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
+/// Locks a force's response to an item for the rest of the transaction: writers of actions on
+/// one item take turns, so the last to recount its tally (`retally`) sees every action the
+/// others committed.
+fn lock_response(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
     crate::db::lock_row(
         conn,
         "item_responses",
         &[("force_id", force), ("item_id", item)],
-    )?;
+    )
+}
+
+/// Recounts the tally of a force's actions on an item (`rules::Tally`) into its response, in
+/// the transaction that wrote one of them, which holds the response's lock
+/// (`lock_response`). The response's version does not move: the tally is not part of what its
+/// `ETag` guards.
+pub fn retally(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
     let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
         .filter(actions::force_id.eq(force))
         .filter(actions::item_id.eq(item))
