@@ -93,13 +93,56 @@ impl Tally {
         for (status, n) in ActionStatus::ALL.iter().zip(self.by_status) {
             counts.add(*status, i64::from(n));
         }
+        if self.open_due.is_empty() {
+            return counts;
+        }
+        let today_text = iso_day(today);
         counts.overdue = self
             .open_due
             .split(',')
-            .filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .filter(|d| *d < today)
+            .filter(|due| due_before(due, today, today_text.as_ref()))
             .count() as i64;
         counts
+    }
+}
+
+/// `day` as the tally writes it (`YYYY-MM-DD`), for a year of four digits.
+fn iso_day(day: chrono::NaiveDate) -> Option<[u8; 10]> {
+    use chrono::Datelike;
+    let year = u32::try_from(day.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (m, d) = (day.month(), day.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ])
+}
+
+/// Whether a due date of the tally falls before `today`. Dates written `YYYY-MM-DD` with a
+/// four-digit year sort as text as they do as dates, so the text is compared as it stands: a
+/// national page counts the overdue of hundreds of tallies, and parsing each date with chrono
+/// took 4.5% of its CPU. Any other form is parsed.
+fn due_before(due: &str, today: chrono::NaiveDate, today_text: Option<&[u8; 10]>) -> bool {
+    let b = due.as_bytes();
+    let iso = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    match today_text {
+        Some(t) if iso => b < &t[..],
+        _ => chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_ok_and(|d| d < today),
     }
 }
 
@@ -143,6 +186,32 @@ mod tests {
         assert_eq!(tally.counts(day(12, 31)).overdue, 3);
         assert_eq!(tally.counts(day(2, 2)).overdue, 2);
         assert_eq!(Tally::of([]).counts(day(1, 1)), Default::default());
+    }
+
+    #[test]
+    fn due_dates_compared_as_text_agree_with_dates_compared_as_dates() {
+        let start = chrono::NaiveDate::from_ymd_opt(1999, 12, 25).unwrap();
+        let days: Vec<_> = (0..400)
+            .map(|n| start + chrono::Duration::days(n * 7 % 400))
+            .chain([
+                chrono::NaiveDate::from_ymd_opt(999, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+            ])
+            .collect();
+        for today in days.iter().step_by(13) {
+            let text = iso_day(*today);
+            for due in &days {
+                let written = due.format("%Y-%m-%d").to_string();
+                assert_eq!(
+                    due_before(&written, *today, text.as_ref()),
+                    due < today,
+                    "{written} before {today}"
+                );
+            }
+        }
+        assert_eq!(iso_day(days[0]), Some(*b"1999-12-25"));
+        assert_eq!(iso_day(days[402]), None);
     }
 
     #[test]
