@@ -56,18 +56,15 @@ w1 = [
 
 V["items"] = "{" + ",".join(psql(f"SELECT id FROM items WHERE inspection_id = '{national}'")) + "}"
 V["national_ids"] = "{" + national + "}"
-# The forces whose responses an analyst sees: those that submitted their response.
-V["submitters"] = "{" + ",".join(psql(
-    f"SELECT DISTINCT force_id FROM force_responses WHERE inspection_id = '{national}' AND status = 'submitted' ORDER BY 1")) + "}"
 w3 = [
     f'SELECT {INSPECTION_COLUMNS} FROM "inspections" WHERE ("inspections"."id" = :national) LIMIT :one;',
     'SELECT "inspection_forces"."inspection_id", "inspection_forces"."force_id" FROM "inspection_forces" WHERE ("inspection_forces"."inspection_id" = ANY(:national_ids)) ORDER BY "inspection_forces"."inspection_id", "inspection_forces"."force_id";',
     # W3 asks none of the items' or responses' wider fields: the service reads them narrow.
     'SELECT "items"."id", "items"."inspection_id", "items"."kind", "items"."number" FROM "items" WHERE ("items"."inspection_id" = ANY(:national_ids));',
-    'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."hmicfrs_status" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
+    # The responses, each with its tally of actions (migration 000006), from which the service
+    # counts the actions: one statement for both.
+    'SELECT "item_responses"."force_id", "item_responses"."item_id", "item_responses"."inspection_id", "item_responses"."acceptance", "item_responses"."hmicfrs_status", "item_responses"."actions_planned", "item_responses"."actions_in_progress", "item_responses"."actions_blocked", "item_responses"."actions_pending_sign_off", "item_responses"."actions_done", "item_responses"."actions_cancelled", "item_responses"."actions_open_due" FROM "item_responses" WHERE ("item_responses"."item_id" = ANY(:items)) ORDER BY "item_responses"."item_id", "item_responses"."force_id";',
     'SELECT "force_responses"."force_id", "force_responses"."inspection_id" FROM "force_responses" WHERE (("force_responses"."inspection_id" = ANY(:national_ids)) AND ("force_responses"."status" = :submitted));',
-    # The action counts: the responses' tallies (migration 000006), for the forces read.
-    'SELECT "item_responses"."force_id", "item_responses"."inspection_id", "item_responses"."item_id", "item_responses"."actions_planned", "item_responses"."actions_in_progress", "item_responses"."actions_blocked", "item_responses"."actions_pending_sign_off", "item_responses"."actions_done", "item_responses"."actions_cancelled", "item_responses"."actions_open_due" FROM "item_responses" WHERE (("item_responses"."force_id" = ANY(:submitters)) AND ("item_responses"."inspection_id" = ANY(:national_ids)));',
 ]
 
 # Two scripts each: NAME.sql with the values written in (prepared once and planned once, as a

@@ -454,21 +454,12 @@ both_backends!(action_plans_keep_every_update, |app| async move {
 /// The action counts of Norfolk's response to the fixture's recommendation (number 2), read
 /// through a dashboard's path: planned, in progress, blocked, pending sign-off, done,
 /// cancelled, total, overdue.
+/// Norfolk's action counts on the fixture's recommendation (item 2), as each way of reaching a
+/// response reads them: a force's `response` on an inspection's items, every force's
+/// `responses` on them (both loaded ahead, the counts read with the responses), and `responses`
+/// of an item asked on its own (the loader's batch). All three must agree.
 async fn counts_of(app: &common::TestApp, token: &str, inspection: &str) -> [i64; 8] {
-    let query = r#"query($i: ID!) { inspection(id: $i) { items(first: 10) { nodes { number
-        response(forceId: "norfolk") { actionCounts {
-          planned inProgress blocked pendingSignOff done cancelled total overdue } } } } } }"#;
-    let res = app.gql(Some(token), query, json!({"i": inspection})).await;
-    assert!(res["errors"].is_null(), "{res}");
-    let items = res["data"]["inspection"]["items"]["nodes"]
-        .as_array()
-        .unwrap();
-    let rec = items
-        .iter()
-        .find(|i| i["number"] == 2 && !i["response"].is_null())
-        .unwrap();
-    let c = &rec["response"]["actionCounts"];
-    [
+    const FIELDS: [&str; 8] = [
         "planned",
         "inProgress",
         "blocked",
@@ -477,8 +468,46 @@ async fn counts_of(app: &common::TestApp, token: &str, inspection: &str) -> [i64
         "cancelled",
         "total",
         "overdue",
-    ]
-    .map(|k| c[k].as_i64().unwrap())
+    ];
+    let counts = FIELDS.join(" ");
+    let of = |c: &serde_json::Value| FIELDS.map(|k| c[k].as_i64().unwrap());
+    let query = format!(
+        r#"query($i: ID!) {{ inspection(id: $i) {{ items(first: 10) {{ nodes {{ id number
+        response(forceId: "norfolk") {{ actionCounts {{ {counts} }} }}
+        responses {{ nodes {{ forceId actionCounts {{ {counts} }} }} }} }} }} }} }}"#
+    );
+    let res = app.gql(Some(token), &query, json!({"i": inspection})).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let items = res["data"]["inspection"]["items"]["nodes"]
+        .as_array()
+        .unwrap();
+    let rec = items
+        .iter()
+        .find(|i| i["number"] == 2 && !i["response"].is_null())
+        .unwrap();
+    let by_response = of(&rec["response"]["actionCounts"]);
+    let norfolk = |responses: &serde_json::Value| {
+        let found = responses["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["forceId"] == "norfolk")
+            .cloned()
+            .unwrap();
+        of(&found["actionCounts"])
+    };
+    assert_eq!(norfolk(&rec["responses"]), by_response, "{res}");
+    let alone = format!(
+        r#"query($i: ID!) {{ item(id: $i) {{ responses {{ nodes {{ forceId actionCounts {{ {counts} }} }} }} }} }}"#
+    );
+    let res = app.gql(Some(token), &alone, json!({"i": rec["id"]})).await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(
+        norfolk(&res["data"]["item"]["responses"]),
+        by_response,
+        "{res}"
+    );
+    by_response
 }
 
 // Writers of one item's actions at once: none deadlocks or fails, and the tally holds every

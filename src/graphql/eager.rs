@@ -756,6 +756,7 @@ mod tests {
             version: 2,
             created_at: at.into(),
             updated_at: at.into(),
+            counts: None,
         };
         let responses = vec![
             response(Some(Acceptance::PartiallyAccepted)),

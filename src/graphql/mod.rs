@@ -192,16 +192,15 @@ pub struct Loaders {
     /// Asked through [`Loaders::force_response`], which first looks in what a worklist kept.
     force_responses: DataLoader<crate::responses::graphql::ForceResponses>,
     /// Asked through [`Loaders::every_response`] (and read alike by
-    /// [`Loaders::load_every_response_with_counts`]), which
-    /// keep what it loads.
+    /// [`Loaders::load_every_response`]), which keep what it loads.
     item_responses: DataLoader<crate::responses::graphql::ItemResponses>,
     pub actions: DataLoader<crate::actions::graphql::Actions>,
     /// Asked through [`Loaders::pcc_response`], which first looks in what a worklist kept.
     pcc_responses: DataLoader<crate::pcc_responses::graphql::PccResponses>,
-    /// Asked through [`Loaders::counts`] and [`Loaders::load_counts`], which keep what it loads.
+    /// Asked through [`Loaders::counts`], which keeps what it loads: for responses read without
+    /// their counts (the answer of a mutation that wrote one).
     action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
-    /// Asked through [`Loaders::responses_of_force`], which keeps what it loads (with the
-    /// action counts of the same pairs, where the document asks for them).
+    /// Asked through [`Loaders::responses_of_force`], which keeps what it loads.
     item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
     pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
     /// What a query has loaded so far of a force's work on an inspection: a list loads its
@@ -246,6 +245,7 @@ impl Loaders {
         use crate::responses::model::ItemResponse;
         let whole_items = selected.asks_any("Item", Item::WIDE_FIELDS);
         let whole_responses = selected.asks_any("ItemResponse", ItemResponse::WIDE_FIELDS);
+        let counts = selected.asks_any("ItemResponse", &["actionCounts"]);
         Loaders {
             items: batched(crate::items::graphql::ItemsByInspection {
                 ctx: ctx.clone(),
@@ -257,6 +257,7 @@ impl Loaders {
             item_responses: batched(crate::responses::graphql::ItemResponses {
                 ctx: ctx.clone(),
                 whole: whole_responses,
+                counts,
             }),
             actions: batched(crate::actions::graphql::Actions { ctx: ctx.clone() }),
             pcc_responses: batched(crate::pcc_responses::graphql::PccResponses {
@@ -268,7 +269,7 @@ impl Loaders {
             item_responses_of_force: batched(crate::responses::graphql::ItemResponsesOfForce {
                 ctx: ctx.clone(),
                 whole: whole_responses,
-                counts: cache && selected.asks_any("ItemResponse", &["actionCounts"]),
+                counts,
             }),
             force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
                 ctx: ctx.clone(),
@@ -346,18 +347,6 @@ impl Loaders {
         Ok(loaded)
     }
 
-    /// Loads the counts of these (force, inspection) pairs in one batch and keeps them, so that
-    /// a list's children find theirs at once. Pairs already kept are not asked again.
-    pub async fn load_counts(&self, mut keys: Vec<(String, String)>) -> async_graphql::Result<()> {
-        keys.retain(|(f, i)| self.kept(|k| &k.counts, f, i).is_none());
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let loaded = self.action_counts.load_many(keys).await?;
-        self.keep(|k| &mut k.counts, loaded);
-        Ok(())
-    }
-
     /// A force's responses to the items of an inspection that the caller may read, by item:
     /// those kept in this query if there are, else loaded (in a batch) and kept.
     pub async fn responses_of_force(
@@ -374,11 +363,8 @@ impl Loaders {
             .load_one(key.clone())
             .await?
             .unwrap_or_default();
-        if let Some(counts) = loaded.counts {
-            self.keep(|k| &mut k.counts, [(key.clone(), counts)]);
-        }
-        self.keep(|k| &mut k.responses, [(key, loaded.responses.clone())]);
-        Ok(loaded.responses)
+        self.keep(|k| &mut k.responses, [(key, loaded.clone())]);
+        Ok(loaded)
     }
 
     /// Every readable force's response to an item: kept in this query if it is, else loaded
@@ -404,14 +390,11 @@ impl Loaders {
         Ok(loaded)
     }
 
-    /// Loads every readable force's responses to these items and the action counts of every
-    /// (force, inspection) among them, in one unit of database work, and keeps both, so that
-    /// each item finds its responses, and each response its counts, at once.
-    pub async fn load_every_response_with_counts(
-        &self,
-        items: Vec<String>,
-    ) -> async_graphql::Result<()> {
-        let (mut responses, counts) = crate::responses::graphql::every_response_with_counts(
+    /// Loads every readable force's responses to these items (with their action counts, where
+    /// the document asks for them) in one statement, and keeps them, so that each item finds
+    /// its responses at once.
+    pub async fn load_every_response(&self, items: Vec<String>) -> async_graphql::Result<()> {
+        let mut responses = crate::responses::graphql::every_response_of_items(
             self.item_responses.loader(),
             items.clone(),
         )
@@ -422,7 +405,6 @@ impl Loaders {
                 kept.every_response.insert(item, loaded);
             }
         }
-        self.keep(|k| &mut k.counts, counts);
         Ok(())
     }
 

@@ -67,6 +67,9 @@ pub struct ItemResponses {
     pub ctx: Ctx,
     /// Whether the query asks for [`ItemResponse::WIDE_FIELDS`]: if not, rows are read narrow.
     pub whole: bool,
+    /// Whether the query asks responses for `actionCounts`: each response then carries its
+    /// counts ([`ItemResponse::counts`]), read from its tally in the same statement.
+    pub counts: bool,
 }
 
 /// Every readable force's response to an item, by force id.
@@ -77,16 +80,7 @@ impl Loader<String> for ItemResponses {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>> {
-        let keys = keys.to_vec();
-        let c = self.ctx.clone();
-        let whole = self.whole;
-        let all = self
-            .ctx
-            .db
-            .run(move |conn| service::item_responses_for_items(conn, &c, &keys, whole))
-            .await
-            .map_err(|e| e.to_gql())?;
-        Ok(by_item(all))
+        every_response_of_items(self, keys.to_vec()).await
     }
 }
 
@@ -99,36 +93,24 @@ fn by_item(all: Vec<ItemResponse>) -> HashMap<String, EveryResponse> {
     out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }
 
-/// Every readable force's responses to `items` (by item) and the action counts of each
-/// (force, inspection) among them (by pair), read in one unit of database work: the same
-/// statements as [`ItemResponses`] and `ActionCountsLoader` in turn, without a second batch
-/// round and hop to the blocking pool between them.
-pub async fn every_response_with_counts(
+/// Every readable force's responses to `items`, by item, as [`ItemResponses`] reads them: in
+/// one statement, and with their action counts where the query asks for them.
+pub async fn every_response_of_items(
     loader: &ItemResponses,
     items: Vec<String>,
-) -> Result<(
-    HashMap<String, EveryResponse>,
-    HashMap<(String, String), crate::actions::graphql::ItemCounts>,
-)> {
+) -> Result<HashMap<String, EveryResponse>> {
     let c = loader.ctx.clone();
-    let (whole, today) = (loader.whole, loader.ctx.policy.today);
-    let (responses, pairs, counts) = loader
+    let (whole, counts_on) = (
+        loader.whole,
+        loader.counts.then_some(loader.ctx.policy.today),
+    );
+    let all = loader
         .ctx
         .db
-        .run(move |conn| {
-            let responses = service::item_responses_for_items(conn, &c, &items, whole)?;
-            let pairs = count_keys(&responses);
-            let counts = if pairs.is_empty() {
-                Vec::new()
-            } else {
-                crate::actions::service::counts_for_inspections(conn, &pairs, today)?
-            };
-            Ok((responses, pairs, counts))
-        })
+        .run(move |conn| service::item_responses_for_items(conn, &c, &items, whole, counts_on))
         .await
         .map_err(|e| e.to_gql())?;
-    let counts = crate::actions::graphql::counts_by_pair(&pairs, counts);
-    Ok((by_item(responses), counts))
+    Ok(by_item(all))
 }
 
 /// A force's responses to an inspection's items, by item, keeping those the caller may read:
@@ -138,37 +120,28 @@ pub struct ItemResponsesOfForce {
     pub ctx: Ctx,
     /// As for [`ItemResponses`].
     pub whole: bool,
-    /// Whether the action counts of the same (force, inspection) pairs are read too (a query
-    /// whose document asks responses for `actionCounts`), from the responses' tallies in the
-    /// same statement: no batch round, hand-off or statement of their own.
+    /// As for [`ItemResponses`].
     pub counts: bool,
 }
 
 /// A force's responses to an inspection's items, by item id.
 pub type ResponsesByItem = Arc<foldhash::HashMap<String, Arc<ItemResponse>>>;
 
-/// What [`ItemResponsesOfForce`] reads for a (force, inspection) pair.
-#[derive(Clone, Default)]
-pub struct OfForce {
-    pub responses: ResponsesByItem,
-    /// The action counts by item, where the loader reads them.
-    pub counts: Option<crate::actions::graphql::ItemCounts>,
-}
-
 impl Loader<(String, String)> for ItemResponsesOfForce {
-    type Value = OfForce;
+    type Value = ResponsesByItem;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[(String, String)]) -> Result<HashMap<(String, String), OfForce>> {
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), ResponsesByItem>> {
         let pairs = keys.to_vec();
         let c = self.ctx.clone();
-        let (whole, counts, today) = (self.whole, self.counts, self.ctx.policy.today);
-        let (found, counts) = self
+        let (whole, counts_on) = (self.whole, self.counts.then_some(self.ctx.policy.today));
+        let found = self
             .ctx
             .db
-            .run(move |conn| {
-                service::item_responses_of_forces(conn, &c, &pairs, whole, counts.then_some(today))
-            })
+            .run(move |conn| service::item_responses_of_forces(conn, &c, &pairs, whole, counts_on))
             .await
             .map_err(|e| e.to_gql())?;
         let mut responses: HashMap<(String, String), foldhash::HashMap<_, _>> = HashMap::new();
@@ -178,15 +151,11 @@ impl Loader<(String, String)> for ItemResponsesOfForce {
                 .or_default()
                 .insert(r.item_id.clone(), Arc::new(r));
         }
-        let mut counts = counts.map(|rows| crate::actions::graphql::counts_by_pair(keys, rows));
         Ok(keys
             .iter()
             .map(|pair| {
-                let of_force = OfForce {
-                    responses: Arc::new(responses.remove(pair).unwrap_or_default()),
-                    counts: counts.as_mut().and_then(|c| c.remove(pair)),
-                };
-                (pair.clone(), of_force)
+                let found = Arc::new(responses.remove(pair).unwrap_or_default());
+                (pair.clone(), found)
             })
             .collect())
     }
@@ -225,11 +194,6 @@ impl Item {
             .await?
             .get(&self.id)
             .cloned();
-        if let Some(r) = &response
-            && gql.look_ahead().field("actionCounts").exists()
-        {
-            loaders.load_counts(count_keys([&**r])).await?;
-        }
         Ok(response.map(Eager))
     }
 
@@ -247,10 +211,6 @@ impl Item {
         let loaders = gql.data::<Arc<Loaders>>()?;
         let all = loaders.every_response(&self.id).await?;
         let page = page_by(all.to_vec(), |r| r.force_id.clone(), limit, after)?;
-        if nodes_ask(&gql.look_ahead(), "actionCounts") {
-            let keys = count_keys(page.items.iter().map(|r| &**r));
-            loaders.load_counts(keys).await?;
-        }
         Ok(EagerConnection::shared(page))
     }
 }
@@ -286,6 +246,9 @@ impl ItemResponse {
         &self,
         gql: &Context<'_>,
     ) -> Result<Eager<crate::actions::service::ActionCounts>> {
+        if let Some(counts) = &self.counts {
+            return Ok(Eager(counts.clone()));
+        }
         let loaders = gql.data::<Arc<Loaders>>()?;
         let counts = loaders.counts(&self.force_id, &self.inspection_id).await?;
         Ok(counts
@@ -295,11 +258,11 @@ impl ItemResponse {
 }
 
 /// Where an inspection's items (`items`: the look-ahead of `Inspection.items`) are asked for a
-/// force's `response(forceId: …)`, loads those responses ahead, with their action counts where
-/// the document asks for them (`ItemResponsesOfForce::counts`, set in a query whenever a
-/// response's `actionCounts` is selected anywhere): each item then finds its response, and the
-/// response its counts, at once, and the page resolves in place, rather than each of hundreds
-/// of items waiting on two loaders in turn.
+/// force's `response(forceId: …)`, loads those responses ahead, each with its action counts
+/// where the document asks for them (`ItemResponsesOfForce::counts`, set whenever a response's
+/// `actionCounts` is selected anywhere): each item then finds its response, which holds its
+/// counts, at once, and the page resolves in place, rather than each of hundreds of items
+/// waiting on a loader.
 pub async fn load_responses_ahead(
     gql: &Context<'_>,
     inspection: &str,
@@ -333,10 +296,10 @@ pub async fn load_responses_ahead(
 }
 
 /// Where a page of items (`items`: the look-ahead of `Inspection.items`) is asked for every
-/// force's `responses` with their `actionCounts`, loads the page's responses, then the counts
-/// of every (force, inspection) among them, in one unit of database work, ahead. Each item then
-/// finds its counts kept, where otherwise each of the page's items would ask the loader for the same
-/// forces' counts (a national page: 30 items asking for the same 36 pairs).
+/// force's `responses` with their `actionCounts`, loads the page's responses, each with its
+/// counts, in one statement, ahead. Each item then finds its responses kept and each response
+/// holds its counts, where otherwise each of the page's items would wait on the loader's batch
+/// (a national page: 30 items, 740 responses).
 pub async fn load_every_response_ahead(
     gql: &Context<'_>,
     page: &[Item],
@@ -350,7 +313,7 @@ pub async fn load_every_response_ahead(
         return Ok(());
     }
     loaders
-        .load_every_response_with_counts(page.iter().map(|item| item.id.clone()).collect())
+        .load_every_response(page.iter().map(|item| item.id.clone()).collect())
         .await
 }
 
@@ -367,22 +330,6 @@ fn nodes_ask(connection: &async_graphql::Lookahead<'_>, field: &str) -> bool {
     nodes_of(connection)
         .iter()
         .any(|node| node.field(field).exists())
-}
-
-/// The distinct (force, inspection) pairs of `responses`: the keys of their action counts,
-/// loaded in one batch into the query's keep (`Loaders::load_counts`), so that each response's
-/// `actionCounts` is found at once rather than waited for one by one.
-fn count_keys<'r>(responses: impl IntoIterator<Item = &'r ItemResponse>) -> Vec<(String, String)> {
-    // Borrowed until distinct: a national page has 750 responses and 36 pairs.
-    let mut keys: Vec<(&str, &str)> = responses
-        .into_iter()
-        .map(|r| (r.force_id.as_str(), r.inspection_id.as_str()))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.into_iter()
-        .map(|(force, inspection)| (force.to_string(), inspection.to_string()))
-        .collect()
 }
 
 #[derive(Default)]

@@ -118,11 +118,20 @@ pub struct ItemResponse {
     pub version: i32,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The action counts its tally of actions gives on the reader's day, where the statement
+    /// that read the response read its tally too (`service::item_responses_for_items` and
+    /// `item_responses_of_forces`, for a query that asks for `actionCounts`): the response then
+    /// answers `actionCounts` itself, with no statement, loader or lookup. Not part of the
+    /// resource: never written to JSON (REST, audit, change feed) nor to the OpenAPI schema.
+    #[graphql(skip)]
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub counts: Option<std::sync::Arc<crate::actions::service::ActionCounts>>,
 }
 
 impl crate::graphql::EagerFields for ItemResponse {
-    // `actionCounts` waits only on its batch loader, and is usually loaded ahead (see
-    // `Item.responses`).
+    // `actionCounts` answers from the counts read with the response (`ItemResponse::counts`),
+    // or else waits only on its batch loader.
     const READY: &'static [&'static str] = &[
         "forceId",
         "itemId",
@@ -210,6 +219,7 @@ impl ItemResponse {
             version: row.version,
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
+            counts: None,
         })
     }
 }

@@ -1,13 +1,15 @@
 //! The chief constable's response and the item responses: finding them as the caller,
 //! writing them under the policy, and the rules of their status.
 
+use std::sync::Arc;
+
 use diesel::prelude::*;
 
 use super::model::{
     ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
     ItemResponseRow, NarrowResponseRow, ResponseStatus,
 };
-use crate::actions::service::ItemActionCounts;
+use crate::actions::service::ActionCounts;
 use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
@@ -491,25 +493,87 @@ pub async fn put_item_response(
         .await
 }
 
+/// Reads item responses by a query (a closure making it), whole or narrow, and with
+/// `counts_on` each response's tally of its actions (`actions::service::TALLY`) in the same
+/// statement, as the counts it gives on that day: one of four selections, which diesel types
+/// apart, so a macro rather than a function.
+macro_rules! responses_with_counts {
+    ($conn:expr, $query:expr, $whole:expr, $counts_on:expr) => {{
+        use crate::actions::service::{TALLY, TallyRow};
+        let query = $query;
+        let rows: Vec<(ItemResponseRow, Option<TallyRow>)> = match ($whole, $counts_on.is_some()) {
+            (true, false) => query()
+                .select(ItemResponseRow::as_select())
+                .load($conn)?
+                .into_iter()
+                .map(|r| (r, None))
+                .collect(),
+            (false, false) => query()
+                .select(NARROW_RESPONSE)
+                .load::<NarrowResponseRow>($conn)?
+                .into_iter()
+                .map(|r| (ItemResponseRow::narrow(r), None))
+                .collect(),
+            (true, true) => query()
+                .select((ItemResponseRow::as_select(), TALLY))
+                .load::<(ItemResponseRow, TallyRow)>($conn)?
+                .into_iter()
+                .map(|(r, t)| (r, Some(t)))
+                .collect(),
+            (false, true) => query()
+                .select((NARROW_RESPONSE, TALLY))
+                .load::<(NarrowResponseRow, TallyRow)>($conn)?
+                .into_iter()
+                .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
+                .collect(),
+        };
+        with_counts(rows, $counts_on)
+    }};
+}
+
+/// Rows with their tallies (where read) as the counts those give on `counts_on`. Responses
+/// without actions share one set of zero counts.
+fn with_counts(
+    rows: Vec<(ItemResponseRow, Option<crate::actions::service::TallyRow>)>,
+    counts_on: Option<crate::types::Date>,
+) -> Vec<(ItemResponseRow, Option<Arc<ActionCounts>>)> {
+    let none = Arc::new(ActionCounts::default());
+    rows.into_iter()
+        .map(|(row, tally)| {
+            let counts = tally.zip(counts_on).map(|(tally, today)| {
+                let tally = crate::actions::rules::Tally::from(tally);
+                if tally.by_status.iter().all(|n| *n == 0) {
+                    none.clone()
+                } else {
+                    Arc::new(tally.counts(today.0))
+                }
+            });
+            (row, counts)
+        })
+        .collect()
+}
+
 /// Item responses of many items, for loaders: only those of forces whose work the caller may
-/// read at its stage. `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for a query that asks
-/// none of [`ItemResponse::WIDE_FIELDS`].
+/// read at its stage. `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for
+/// a query that asks none of [`ItemResponse::WIDE_FIELDS`]. With `counts_on`, each response
+/// carries its action counts on that day ([`ItemResponse::counts`]), read in the same statement.
 pub fn item_responses_for_items(
     conn: &mut DbConn,
     ctx: &Ctx,
     item_ids: &[String],
     whole: bool,
+    counts_on: Option<crate::types::Date>,
 ) -> AppResult<Vec<ItemResponse>> {
-    let query = || {
-        item_responses::table
-            .filter(item_responses::item_id.eq_any(item_ids))
-            .order((item_responses::item_id, item_responses::force_id))
-    };
-    let rows = if whole {
-        query().select(ItemResponseRow::as_select()).load(conn)?
-    } else {
-        narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
-    };
+    let rows = responses_with_counts!(
+        conn,
+        || {
+            item_responses::table
+                .filter(item_responses::item_id.eq_any(item_ids))
+                .order((item_responses::item_id, item_responses::force_id))
+        },
+        whole,
+        counts_on
+    );
     readable_item_responses(conn, ctx, rows)
 }
 
@@ -528,71 +592,28 @@ const NARROW_RESPONSE: (
     item_responses::hmicfrs_status,
 );
 
-fn narrow_rows(rows: Vec<NarrowResponseRow>) -> Vec<ItemResponseRow> {
-    rows.into_iter().map(ItemResponseRow::narrow).collect()
-}
-
 /// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
-/// where the caller may read them; `whole` as for [`item_responses_for_items`]. With
-/// `counts_on`, the same statement reads each response's tally of its actions, and the action
-/// counts of the pairs on that day come back too (as `counts_for_inspections` gives them:
-/// every response of the pairs with actions), at no statement of their own.
+/// where the caller may read them; `whole` and `counts_on` as for [`item_responses_for_items`].
 pub fn item_responses_of_forces(
     conn: &mut DbConn,
     ctx: &Ctx,
     pairs: &[(String, String)],
     whole: bool,
     counts_on: Option<crate::types::Date>,
-) -> AppResult<(Vec<ItemResponse>, Option<Vec<ItemActionCounts>>)> {
-    use crate::actions::service::{TALLY, TallyRow};
+) -> AppResult<Vec<ItemResponse>> {
     let batch = crate::db::PairBatch::new(pairs);
-    let query = || {
-        item_responses::table
-            .filter(item_responses::force_id.eq_any(batch.firsts()))
-            .filter(item_responses::inspection_id.eq_any(batch.seconds()))
-    };
-    let rows: Vec<(ItemResponseRow, Option<TallyRow>)> = match (whole, counts_on.is_some()) {
-        (true, false) => query()
-            .select(ItemResponseRow::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(|r| (r, None))
-            .collect(),
-        (false, false) => narrow_rows(query().select(NARROW_RESPONSE).load(conn)?)
-            .into_iter()
-            .map(|r| (r, None))
-            .collect(),
-        (true, true) => query()
-            .select((ItemResponseRow::as_select(), TALLY))
-            .load::<(ItemResponseRow, TallyRow)>(conn)?
-            .into_iter()
-            .map(|(r, t)| (r, Some(t)))
-            .collect(),
-        (false, true) => query()
-            .select((NARROW_RESPONSE, TALLY))
-            .load::<(NarrowResponseRow, TallyRow)>(conn)?
-            .into_iter()
-            .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
-            .collect(),
-    };
-    let (mut responses, mut counts) = (Vec::with_capacity(rows.len()), Vec::new());
-    for (row, tally) in rows {
-        if !batch.asked(&row.force_id, &row.inspection_id) {
-            continue;
-        }
-        if let (Some(tally), Some(today)) = (tally, counts_on) {
-            counts.extend(ItemActionCounts::of_tally(
-                &row.force_id,
-                &row.inspection_id,
-                &row.item_id,
-                tally.into(),
-                today,
-            ));
-        }
-        responses.push(row);
-    }
-    let responses = readable_item_responses(conn, ctx, responses)?;
-    Ok((responses, counts_on.map(|_| counts)))
+    let mut rows = responses_with_counts!(
+        conn,
+        || {
+            item_responses::table
+                .filter(item_responses::force_id.eq_any(batch.firsts()))
+                .filter(item_responses::inspection_id.eq_any(batch.seconds()))
+        },
+        whole,
+        counts_on
+    );
+    rows.retain(|(row, _)| batch.asked(&row.force_id, &row.inspection_id));
+    readable_item_responses(conn, ctx, rows)
 }
 
 /// The rows of forces whose work the caller may read at its stage. The stage is looked up only
@@ -601,11 +622,12 @@ pub fn item_responses_of_forces(
 fn readable_item_responses(
     conn: &mut DbConn,
     ctx: &Ctx,
-    rows: Vec<ItemResponseRow>,
+    rows: Vec<(ItemResponseRow, Option<Arc<ActionCounts>>)>,
 ) -> AppResult<Vec<ItemResponse>> {
     // Borrowed while sorted: a national page has hundreds of rows and one inspection.
     let mut inspection_ids: Vec<&str> = rows
         .iter()
+        .map(|(r, _)| r)
         .filter(|r| !policy::reads_force_work_at_every_stage(&ctx.principal, &r.force_id))
         .map(|r| r.inspection_id.as_str())
         .collect();
@@ -618,11 +640,15 @@ fn readable_item_responses(
         submitted_work(conn, &inspection_ids)?
     };
     rows.into_iter()
-        .filter(|r| {
+        .filter(|(r, _)| {
             let stage = submitted.stage(&r.force_id, &r.inspection_id);
             policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
         })
-        .map(ItemResponse::from_row)
+        .map(|(r, counts)| {
+            let mut response = ItemResponse::from_row(r)?;
+            response.counts = counts;
+            Ok(response)
+        })
         .collect()
 }
 
