@@ -111,7 +111,8 @@ impl ActionMutation {
 }
 
 /// Action counts per item, by (force, inspection): one key per inspection a force answers, so
-/// a page of item responses asks for a handful of keys, not one per response.
+/// a page of item responses asks for a handful of keys, not one per response. For responses
+/// read without their counts (`ItemResponse::counts`): the answer of a mutation that wrote one.
 pub struct ActionCountsLoader {
     pub ctx: Ctx,
 }

@@ -537,10 +537,10 @@ impl ItemActionCounts {
 
 /// Action counts per item of many (force, inspection) pairs, in one statement whatever their
 /// number: a row per force and item that has actions, for the pairs asked. Each response holds
-/// its item's tally (`rules::Tally`), so the statement reads a row per response (a dashboard's
-/// 342) rather than counting every action (883), from ranges of
-/// `item_responses (inspection_id, force_id)`. The caller groups the rows as it needs them,
-/// once.
+/// its item's tally (`rules::Tally`), so the statement reads a row per response rather than
+/// counting every action, from ranges of `item_responses (inspection_id, force_id)`. The
+/// caller groups the rows as it needs them, once. (A query's responses bring their own counts,
+/// read with them: this serves responses read without, such as a mutation's answer.)
 pub fn counts_for_inspections(
     conn: &mut DbConn,
     pairs: &[(String, String)],
