@@ -442,7 +442,7 @@ impl crate::graphql::EagerFields for ActionCounts {
         "overdue",
     ];
 
-    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
+    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
         let n = match field {
             "planned" => self.planned,
             "inProgress" => self.in_progress,
@@ -454,7 +454,7 @@ impl crate::graphql::EagerFields for ActionCounts {
             "overdue" => self.overdue,
             _ => return None,
         };
-        Some(crate::graphql::eager::scalar(&n))
+        Some(crate::graphql::eager::Ready::Int(n))
     }
 }
 

@@ -36,24 +36,66 @@ pub trait EagerFields {
     const READY: &'static [&'static str];
 
     /// The value of `field` (a GraphQL name) where it is a scalar or enum field without
-    /// arguments held in the struct, as the type's own resolver would give it ([`scalar`],
-    /// [`enumeration`]); `None` sends the field through the resolver. In place of the resolver
-    /// this skips a context, a future and a match on the field's name for each of the
-    /// thousands of such fields in a national answer. Tests hold each answer to the
+    /// arguments held in the struct, as the type's own resolver would give it ([`Ready`],
+    /// [`enumeration`]); `None` sends the field through the resolver. In place of
+    /// the resolver this skips a context, a future and a match on the field's name for each of
+    /// the thousands of such fields in a national answer. Tests hold each answer to the
     /// resolver's.
-    fn value_of(&self, _field: &str) -> Option<Value> {
+    fn value_of(&self, _field: &str) -> Option<Ready<'_>> {
         None
     }
 }
 
-/// A scalar as async-graphql writes it into an answer.
-pub fn scalar<S: async_graphql::ScalarType>(value: &S) -> Value {
-    value.to_value()
+/// A ready field's value, borrowed from its object where it can be: an object built as JSON
+/// text ([`Building::Json`]) writes it as it stands, where async-graphql's value would copy
+/// each string (and allocate each enum's name) only to write it and free it (a national page:
+/// 740 responses' force ids, acceptances and statuses, and 5,000 counts).
+pub enum Ready<'a> {
+    Str(&'a str),
+    Int(i64),
+    /// An enum value's GraphQL name.
+    Enum(&'static str),
+    Null,
 }
 
-/// An enum value as async-graphql writes it into an answer.
-pub fn enumeration<E: async_graphql::EnumType>(value: E) -> Value {
-    async_graphql::resolver_utils::enum_value(value)
+impl Ready<'_> {
+    /// As async-graphql's value.
+    fn into_value(self) -> Value {
+        match self {
+            Ready::Str(s) => Value::String(s.to_string()),
+            Ready::Int(n) => Value::Number(n.into()),
+            Ready::Enum(name) => Value::Enum(Name::new(name)),
+            Ready::Null => Value::Null,
+        }
+    }
+
+    /// Appends the JSON of [`Ready::into_value`], as [`JsonText`] writes it.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        fn serialize(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+            let mut writer = serde_json::Serializer::with_formatter(out, JsonText);
+            // (A string or a number always serialises, and to memory nothing fails.)
+            let _ = value.serialize(&mut writer);
+        }
+        match self {
+            Ready::Str(s) => serialize(out, s),
+            Ready::Int(n) => serialize(out, n),
+            // A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing in it needs escaping.
+            Ready::Enum(name) => {
+                out.push(b'"');
+                out.extend_from_slice(name.as_bytes());
+                out.push(b'"');
+            }
+            Ready::Null => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+/// An enum value as async-graphql writes it into an answer: by its GraphQL name.
+pub fn enumeration<E: async_graphql::EnumType>(value: E) -> Ready<'static> {
+    E::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or(Ready::Null, |item| Ready::Enum(item.name))
 }
 
 /// `T`, resolved field by field in place where it can be (see the module's notes). Held in an
@@ -173,7 +215,7 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
     // From the first that waits on, every field gets a slot, so the keys stay in order.
     let rest = &fields[first_waiting..];
     if !rest.is_empty() {
-        let mut slots: Vec<Option<ServerResult<Value>>> = Vec::with_capacity(rest.len());
+        let mut slots: Vec<Option<Done<'_>>> = Vec::with_capacity(rest.len());
         let mut waiting = Vec::new();
         for (i, &field) in rest.iter().enumerate() {
             // (The first was tried above.)
@@ -190,7 +232,7 @@ async fn resolve_fields<'a, T: OutputType + ContainerType + EagerFields>(
                 async move {
                     let ctx_field = ctx.with_field(field);
                     let value = root.resolve_field(&ctx_field).await;
-                    (slot, value.map(Option::unwrap_or_default))
+                    (slot, Done::Resolved(value.map(Option::unwrap_or_default)))
                 }
                 .boxed(),
             );
@@ -214,12 +256,12 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
     ctx: &ContextSelectionSet<'a>,
     root: &'a T,
     field: &'a Positioned<Field>,
-) -> Option<ServerResult<Value>> {
+) -> Option<Done<'a>> {
     let name = field.node.name.node.as_str();
     if name == "__typename" {
-        return Some(Ok(Value::String(
+        return Some(Done::Resolved(Ok(Value::String(
             root.introspection_type_name().into_owned(),
-        )));
+        ))));
     }
     if !field.node.directives.is_empty() || !T::READY.contains(&name) {
         return None;
@@ -228,11 +270,17 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
         && field.node.selection_set.node.items.is_empty()
         && let Some(value) = root.value_of(name)
     {
-        return Some(Ok(value));
+        return Some(Done::Ready(value));
     }
     let ctx_field = ctx.with_field(field);
     let done = root.resolve_field(&ctx_field).now_or_never()?;
-    Some(done.map(Option::unwrap_or_default))
+    Some(Done::Resolved(done.map(Option::unwrap_or_default)))
+}
+
+/// A field answered at once: from its object ([`EagerFields::value_of`]) or by its resolver.
+enum Done<'a> {
+    Ready(Ready<'a>),
+    Resolved(ServerResult<Value>),
 }
 
 /// Whether the answer to the operation of `ctx` is written as JSON where it is built in place:
@@ -366,30 +414,34 @@ impl Building {
     }
 
     /// Puts the answer of `field`; an error goes to `ctx`, and the object has no key for it.
-    fn put(
-        &mut self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-        done: ServerResult<Value>,
-    ) {
-        match done {
-            Ok(value) => self.set(field, value),
-            Err(e) => ctx.add_error(e),
+    fn put(&mut self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>, done: Done<'_>) {
+        match (done, &mut *self) {
+            (Done::Ready(ready), Building::Json(out)) => {
+                Building::key(out, field);
+                ready.write_json(out);
+            }
+            (Done::Ready(ready), Building::Map(_)) => self.set(field, ready.into_value()),
+            (Done::Resolved(Ok(value)), _) => self.set(field, value),
+            (Done::Resolved(Err(e)), _) => ctx.add_error(e),
         }
+    }
+
+    /// Opens `field`'s entry in an object's JSON text: a separator and its key.
+    fn key(out: &mut Vec<u8>, field: &Positioned<Field>) {
+        out.push(if out.is_empty() { b'{' } else { b',' });
+        // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, as the parser takes
+        // it): nothing in it needs escaping.
+        out.push(b'"');
+        out.extend_from_slice(field.node.response_key().node.as_bytes());
+        out.extend_from_slice(b"\":");
     }
 
     /// Sets `field`'s value (fields are set in selection order).
     fn set(&mut self, field: &Positioned<Field>, value: Value) {
-        let key = &field.node.response_key().node;
         match self {
-            Building::Map(map) => insert(map, key.clone(), value),
+            Building::Map(map) => insert(map, field.node.response_key().node.clone(), value),
             Building::Json(out) => {
-                out.push(if out.is_empty() { b'{' } else { b',' });
-                // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, as the parser
-                // takes it): nothing in it needs escaping.
-                out.push(b'"');
-                out.extend_from_slice(key.as_bytes());
-                out.extend_from_slice(b"\":");
+                Building::key(out, field);
                 write_json(out, &value);
             }
         }
@@ -812,21 +864,39 @@ mod tests {
                 }
             }
         };
+        // A value taken in place, as async-graphql's value; and its JSON text, which must be
+        // the value's as the answer writes it.
+        fn taken(ready: super::Ready<'_>) -> Value {
+            let mut text = Vec::new();
+            ready.write_json(&mut text);
+            let value = ready.into_value();
+            let mut written = Vec::new();
+            serde::Serialize::serialize(
+                &value,
+                &mut serde_json::Serializer::with_formatter(&mut written, super::JsonText),
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(text), String::from_utf8(written));
+            value
+        }
         let mut answered = [0; 3];
         for &field in ActionCounts::READY {
-            if let Some(v) = counts.value_of(field) {
+            if let Some(v) = counts.value_of(field).map(taken) {
                 assert_eq!(vec![v], resolved("counts", field).await, "counts.{field}");
                 answered[0] += 1;
             }
         }
         for &field in Item::READY {
-            if let Some(v) = item.value_of(field) {
+            if let Some(v) = item.value_of(field).map(taken) {
                 assert_eq!(vec![v], resolved("item", field).await, "item.{field}");
                 answered[1] += 1;
             }
         }
         for &field in ItemResponse::READY {
-            let taken: Vec<Value> = responses.iter().filter_map(|r| r.value_of(field)).collect();
+            let taken: Vec<Value> = responses
+                .iter()
+                .filter_map(|r| r.value_of(field).map(taken))
+                .collect();
             if !taken.is_empty() {
                 assert_eq!(
                     taken,

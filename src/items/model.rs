@@ -101,15 +101,15 @@ impl crate::graphql::EagerFields for Item {
         "response",
     ];
 
-    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::eager::{enumeration, scalar};
+    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
+        use crate::graphql::eager::{Ready, enumeration};
         Some(match field {
-            "id" => scalar(&self.id),
-            "inspectionId" => scalar(&self.inspection_id),
+            "id" => Ready::Str(&self.id),
+            "inspectionId" => Ready::Str(&self.inspection_id),
             "kind" => enumeration(self.kind),
-            "number" => scalar(&self.number),
-            "text" => scalar(&self.text),
-            "version" => scalar(&self.version),
+            "number" => Ready::Int(self.number.into()),
+            "text" => Ready::Str(&self.text),
+            "version" => Ready::Int(self.version.into()),
             _ => return None,
         })
     }

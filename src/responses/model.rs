@@ -145,18 +145,16 @@ impl crate::graphql::EagerFields for ItemResponse {
         "actionCounts",
     ];
 
-    fn value_of(&self, field: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::eager::{enumeration, scalar};
+    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
+        use crate::graphql::eager::{Ready, enumeration};
         Some(match field {
-            "forceId" => scalar(&self.force_id),
-            "itemId" => scalar(&self.item_id),
-            "inspectionId" => scalar(&self.inspection_id),
-            "acceptance" => self
-                .acceptance
-                .map_or(async_graphql::Value::Null, enumeration),
-            "response" => scalar(&self.response),
+            "forceId" => Ready::Str(&self.force_id),
+            "itemId" => Ready::Str(&self.item_id),
+            "inspectionId" => Ready::Str(&self.inspection_id),
+            "acceptance" => self.acceptance.map_or(Ready::Null, enumeration),
+            "response" => Ready::Str(&self.response),
             "hmicfrsStatus" => enumeration(self.hmicfrs_status),
-            "version" => scalar(&self.version),
+            "version" => Ready::Int(self.version.into()),
             _ => return None,
         })
     }
