@@ -387,7 +387,7 @@ async fn item_id_of(app: &TestApp, inspection: &str) -> String {
 }
 
 /// Each item response's tally of its actions as kept, beside a recount from its actions
-/// (`Tally::of`); at least one tally counts some actions.
+/// (`tally_of`, the rule `Tally::of` over them); at least one tally counts some actions.
 fn kept_and_recounted_tallies(
     conn: &mut oversight::db::DbConn,
 ) -> Result<
@@ -398,30 +398,22 @@ fn kept_and_recounted_tallies(
     oversight::error::AppError,
 > {
     use diesel::prelude::*;
-    use oversight::actions::model::ActionStatus;
     use oversight::actions::rules::Tally;
-    use oversight::actions::service::{TALLY, TallyRow};
-    use oversight::db::schema::{actions, item_responses};
+    use oversight::actions::service::{TallyRow, tally_of};
+    use oversight::db::schema::item_responses;
     let tallies: Vec<(String, String, TallyRow)> = item_responses::table
-        .select((item_responses::force_id, item_responses::item_id, TALLY))
+        .select((
+            item_responses::force_id,
+            item_responses::item_id,
+            TallyRow::as_select(),
+        ))
         .load(conn)?;
     let mut pairs = vec![];
     for (force, item, kept) in tallies {
-        let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
-            .filter(actions::force_id.eq(&force))
-            .filter(actions::item_id.eq(&item))
-            .select((actions::status, actions::due_on))
-            .load(conn)?;
-        let statuses = rows
-            .iter()
-            .map(|(s, d)| Ok((ActionStatus::from_db(s)?, *d)))
-            .collect::<Result<Vec<_>, oversight::error::AppError>>()?;
-        pairs.push((Tally::from(kept), Tally::of(statuses)));
+        pairs.push((Tally::from(kept), tally_of(conn, &force, &item)?));
     }
     assert!(
-        pairs
-            .iter()
-            .any(|(kept, _)| kept.by_status.iter().sum::<i32>() > 0),
+        pairs.iter().any(|(kept, _)| kept.has_actions()),
         "no response has actions to tally"
     );
     Ok(pairs)

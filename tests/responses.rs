@@ -451,13 +451,11 @@ both_backends!(action_plans_keep_every_update, |app| async move {
         .assert_problem(404, "not_found");
 });
 
-/// The action counts of Norfolk's response to the fixture's recommendation (number 2), read
-/// through a dashboard's path: planned, in progress, blocked, pending sign-off, done,
-/// cancelled, total, overdue.
 /// Norfolk's action counts on the fixture's recommendation (item 2), as each way of reaching a
 /// response reads them: a force's `response` on an inspection's items, every force's
 /// `responses` on them (both loaded ahead, the counts read with the responses), and `responses`
-/// of an item asked on its own (the loader's batch). All three must agree.
+/// of an item asked on its own (the loader's batch). All three must agree. In order: planned,
+/// in progress, blocked, pending sign-off, done, cancelled, total, overdue.
 async fn counts_of(app: &common::TestApp, token: &str, inspection: &str) -> [i64; 8] {
     const FIELDS: [&str; 8] = [
         "planned",

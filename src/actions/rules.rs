@@ -86,6 +86,11 @@ impl Tally {
         tally
     }
 
+    /// Whether the tally counts any action at all.
+    pub fn has_actions(&self) -> bool {
+        self.by_status.iter().any(|n| *n > 0)
+    }
+
     /// The counts the tally gives on `today`: an open action is overdue once its due date has
     /// passed (`Action::is_overdue`).
     pub fn counts(&self, today: chrono::NaiveDate) -> super::service::ActionCounts {

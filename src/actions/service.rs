@@ -481,33 +481,54 @@ pub struct ItemActionCounts {
     pub counts: ActionCounts,
 }
 
-/// The columns of a response's tally of its actions (`rules::Tally`), as [`TallyRow`].
-pub const TALLY: (
-    item_responses::actions_planned,
-    item_responses::actions_in_progress,
-    item_responses::actions_blocked,
-    item_responses::actions_pending_sign_off,
-    item_responses::actions_done,
-    item_responses::actions_cancelled,
-    item_responses::actions_open_due,
-) = (
-    item_responses::actions_planned,
-    item_responses::actions_in_progress,
-    item_responses::actions_blocked,
-    item_responses::actions_pending_sign_off,
-    item_responses::actions_done,
-    item_responses::actions_cancelled,
-    item_responses::actions_open_due,
-);
-
-/// A response's [`TALLY`] as read.
-pub type TallyRow = (i32, i32, i32, i32, i32, i32, String);
+/// A response's tally of its actions (`rules::Tally`) as its columns hold it: read with the
+/// response (`TallyRow::as_select()`), written by `retally`.
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = item_responses)]
+pub struct TallyRow {
+    pub actions_planned: i32,
+    pub actions_in_progress: i32,
+    pub actions_blocked: i32,
+    pub actions_pending_sign_off: i32,
+    pub actions_done: i32,
+    pub actions_cancelled: i32,
+    pub actions_open_due: String,
+}
 
 impl From<TallyRow> for super::rules::Tally {
-    fn from((a, b, c, d, e, f, open_due): TallyRow) -> Self {
+    fn from(row: TallyRow) -> Self {
         super::rules::Tally {
-            by_status: [a, b, c, d, e, f],
-            open_due,
+            by_status: [
+                row.actions_planned,
+                row.actions_in_progress,
+                row.actions_blocked,
+                row.actions_pending_sign_off,
+                row.actions_done,
+                row.actions_cancelled,
+            ],
+            open_due: row.actions_open_due,
+        }
+    }
+}
+
+impl From<super::rules::Tally> for TallyRow {
+    fn from(tally: super::rules::Tally) -> Self {
+        let [
+            planned,
+            in_progress,
+            blocked,
+            pending_sign_off,
+            done,
+            cancelled,
+        ] = tally.by_status;
+        TallyRow {
+            actions_planned: planned,
+            actions_in_progress: in_progress,
+            actions_blocked: blocked,
+            actions_pending_sign_off: pending_sign_off,
+            actions_done: done,
+            actions_cancelled: cancelled,
+            actions_open_due: tally.open_due,
         }
     }
 }
@@ -522,16 +543,12 @@ impl ItemActionCounts {
         tally: super::rules::Tally,
         today: crate::types::Date,
     ) -> Option<ItemActionCounts> {
-        tally
-            .by_status
-            .iter()
-            .any(|n| *n > 0)
-            .then(|| ItemActionCounts {
-                force_id: force_id.to_string(),
-                inspection_id: inspection_id.to_string(),
-                item_id: item_id.to_string(),
-                counts: tally.counts(today.0),
-            })
+        tally.has_actions().then(|| ItemActionCounts {
+            force_id: force_id.to_string(),
+            inspection_id: inspection_id.to_string(),
+            item_id: item_id.to_string(),
+            counts: tally.counts(today.0),
+        })
     }
 }
 
@@ -554,7 +571,7 @@ pub fn counts_for_inspections(
             item_responses::force_id,
             item_responses::inspection_id,
             item_responses::item_id,
-            TALLY,
+            TallyRow::as_select(),
         ))
         .load(conn)?;
     Ok(rows
@@ -582,29 +599,25 @@ fn lock_response(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
 /// (`lock_response`). The response's version does not move: the tally is not part of what its
 /// `ETag` guards.
 pub fn retally(conn: &mut DbConn, force: &str, item: &str) -> AppResult<()> {
+    let tally = TallyRow::from(tally_of(conn, force, item)?);
+    diesel::update(item_responses::table.find((force, item)))
+        .set(&tally)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The tally of a force's actions on an item, counted from the actions as they stand.
+pub fn tally_of(conn: &mut DbConn, force: &str, item: &str) -> AppResult<super::rules::Tally> {
     let rows: Vec<(String, Option<chrono::NaiveDate>)> = actions::table
         .filter(actions::force_id.eq(force))
         .filter(actions::item_id.eq(item))
         .select((actions::status, actions::due_on))
         .load(conn)?;
-    let tally = super::rules::Tally::of(
+    Ok(super::rules::Tally::of(
         rows.iter()
             .map(|(status, due)| Ok((ActionStatus::from_db(status)?, *due)))
             .collect::<AppResult<Vec<_>>>()?,
-    );
-    let [planned, in_progress, blocked, pending, done, cancelled] = tally.by_status;
-    diesel::update(item_responses::table.find((force, item)))
-        .set((
-            item_responses::actions_planned.eq(planned),
-            item_responses::actions_in_progress.eq(in_progress),
-            item_responses::actions_blocked.eq(blocked),
-            item_responses::actions_pending_sign_off.eq(pending),
-            item_responses::actions_done.eq(done),
-            item_responses::actions_cancelled.eq(cancelled),
-            item_responses::actions_open_due.eq(tally.open_due),
-        ))
-        .execute(conn)?;
-    Ok(())
+    ))
 }
 
 /// Recounts every response's tally at once (`retally` for all), after actions were loaded in
@@ -615,22 +628,30 @@ pub fn retally_all(conn: &mut DbConn) -> AppResult<()> {
         DbConn::Pg(_) => "string_agg(to_char(due_on, 'YYYY-MM-DD'), ',' ORDER BY due_on)",
         DbConn::Sqlite(_) => "group_concat(due_on, ',' ORDER BY due_on)",
     };
+    // One column of counts for each status (`actions_<status>`, as `TallyRow`), and the
+    // open ones' due dates: the rule of `rules::Tally::of`, in SQL.
+    let statuses = ActionStatus::ALL.iter().map(|s| s.as_str());
+    let set: Vec<String> = statuses
+        .clone()
+        .map(|s| format!("actions_{s} = a.{s}"))
+        .collect();
+    let count: Vec<String> = statuses
+        .map(|s| format!("count(*) FILTER (WHERE status = '{s}') AS {s}"))
+        .collect();
+    let closed = super::rules::closed_statuses()
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "UPDATE item_responses SET actions_planned = a.planned, \
-         actions_in_progress = a.in_progress, actions_blocked = a.blocked, \
-         actions_pending_sign_off = a.pending_sign_off, actions_done = a.done, \
-         actions_cancelled = a.cancelled, actions_open_due = a.open_due \
-         FROM (SELECT force_id, item_id, \
-         count(*) FILTER (WHERE status = 'planned') AS planned, \
-         count(*) FILTER (WHERE status = 'in_progress') AS in_progress, \
-         count(*) FILTER (WHERE status = 'blocked') AS blocked, \
-         count(*) FILTER (WHERE status = 'pending_sign_off') AS pending_sign_off, \
-         count(*) FILTER (WHERE status = 'done') AS done, \
-         count(*) FILTER (WHERE status = 'cancelled') AS cancelled, \
+        "UPDATE item_responses SET {set}, actions_open_due = a.open_due \
+         FROM (SELECT force_id, item_id, {count}, \
          coalesce({open_due} FILTER (WHERE due_on IS NOT NULL \
-         AND status NOT IN ('done', 'cancelled')), '') AS open_due \
+         AND status NOT IN ({closed})), '') AS open_due \
          FROM actions GROUP BY force_id, item_id) AS a \
-         WHERE item_responses.force_id = a.force_id AND item_responses.item_id = a.item_id"
+         WHERE item_responses.force_id = a.force_id AND item_responses.item_id = a.item_id",
+        set = set.join(", "),
+        count = count.join(", "),
     );
     diesel::sql_query(sql).execute(conn)?;
     Ok(())

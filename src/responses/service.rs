@@ -494,12 +494,12 @@ pub async fn put_item_response(
 }
 
 /// Reads item responses by a query (a closure making it), whole or narrow, and with
-/// `counts_on` each response's tally of its actions (`actions::service::TALLY`) in the same
+/// `counts_on` each response's tally of its actions (`actions::service::TallyRow`) in the same
 /// statement, as the counts it gives on that day: one of four selections, which diesel types
 /// apart, so a macro rather than a function.
 macro_rules! responses_with_counts {
     ($conn:expr, $query:expr, $whole:expr, $counts_on:expr) => {{
-        use crate::actions::service::{TALLY, TallyRow};
+        use crate::actions::service::TallyRow;
         let query = $query;
         let rows: Vec<(ItemResponseRow, Option<TallyRow>)> = match ($whole, $counts_on.is_some()) {
             (true, false) => query()
@@ -515,13 +515,13 @@ macro_rules! responses_with_counts {
                 .map(|r| (ItemResponseRow::narrow(r), None))
                 .collect(),
             (true, true) => query()
-                .select((ItemResponseRow::as_select(), TALLY))
+                .select((ItemResponseRow::as_select(), TallyRow::as_select()))
                 .load::<(ItemResponseRow, TallyRow)>($conn)?
                 .into_iter()
                 .map(|(r, t)| (r, Some(t)))
                 .collect(),
             (false, true) => query()
-                .select((NARROW_RESPONSE, TALLY))
+                .select((NARROW_RESPONSE, TallyRow::as_select()))
                 .load::<(NarrowResponseRow, TallyRow)>($conn)?
                 .into_iter()
                 .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
@@ -542,10 +542,10 @@ fn with_counts(
         .map(|(row, tally)| {
             let counts = tally.zip(counts_on).map(|(tally, today)| {
                 let tally = crate::actions::rules::Tally::from(tally);
-                if tally.by_status.iter().all(|n| *n == 0) {
-                    none.clone()
-                } else {
+                if tally.has_actions() {
                     Arc::new(tally.counts(today.0))
+                } else {
+                    none.clone()
                 }
             });
             (row, counts)
