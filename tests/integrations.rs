@@ -1266,6 +1266,30 @@ both_backends!(
             "{raw}"
         );
 
+        // Action counts written where they stand (`EagerFields::object_of`), with their
+        // `__typename`; under a directive, answered by their resolver instead, the same.
+        let typed = r#"query($id: ID!) { inspection(id: $id) { items(first: 1) { nodes {
+            responses(first: 1) { nodes { forceId actionCounts { __typename total ...counts }
+                d: actionCounts { total overdue @skip(if: true) } } } } } } }
+            fragment counts on ActionCounts { done }"#;
+        let raw = app
+            .gql_text(Some(&analyst), typed, json!({"id": ids[0]}))
+            .await;
+        assert_eq!(
+            raw,
+            r#"{"data":{"inspection":{"items":{"nodes":[{"responses":{"nodes":[{"forceId":"norfolk","actionCounts":{"__typename":"ActionCounts","total":2,"done":0},"d":{"total":2}}]}}]}}}}"#
+        );
+        // A fragment under a directive is skipped or included as the directive says.
+        let skipped = r#"query($id: ID!, $no: Boolean!) { inspection(id: $id) { items(first: 1) { nodes {
+            responses(first: 1) { nodes { forceId
+                ... on ItemResponse @include(if: $no) { acceptance } ...more @skip(if: true) } } } } } }
+            fragment more on ItemResponse { version }"#;
+        let raw = app.gql_text(Some(&analyst), skipped, vars.clone()).await;
+        assert_eq!(
+            raw,
+            r#"{"data":{"inspection":{"items":{"nodes":[{"responses":{"nodes":[{"forceId":"norfolk"}]}}]}}}}"#
+        );
+
         // A connection built in place pages as a Relay connection does.
         let page = r#"query($id: ID!, $after: String) { inspection(id: $id) { items(first: 1) { edges { node {
             responses(first: 1, after: $after) { __typename

@@ -44,6 +44,36 @@ pub trait EagerFields {
     fn value_of(&self, _field: &str) -> Option<Ready<'_>> {
         None
     }
+
+    /// The object of `field` (a GraphQL name) where it is an object field without arguments
+    /// held in the struct, all of whose fields are [`Ready`] values ([`ReadyObject`]), as the
+    /// type's own resolver would give it; `None` sends the field through the resolver. It is
+    /// written into its parent where it stands: a national answer's 740 action counts then
+    /// cost no context, resolver, future or object text of their own, each of which cost more
+    /// than the counts' own fields (2,800 instructions a count, against about 1,000).
+    fn object_of(&self, _field: &str) -> Option<&dyn ReadyObject> {
+        None
+    }
+}
+
+/// An object all of whose fields answer at once, as [`EagerFields::value_of`] gives them
+/// ([`EagerFields::object_of`]).
+pub trait ReadyObject: Sync {
+    /// Its GraphQL type's name: for fragments' type conditions and `__typename`.
+    fn object_type(&self) -> Cow<'static, str>;
+
+    /// [`EagerFields::value_of`].
+    fn ready_value(&self, field: &str) -> Option<Ready<'_>>;
+}
+
+impl<T: OutputType + EagerFields + Sync> ReadyObject for T {
+    fn object_type(&self) -> Cow<'static, str> {
+        <T as OutputType>::type_name()
+    }
+
+    fn ready_value(&self, field: &str) -> Option<Ready<'_>> {
+        self.value_of(field)
+    }
 }
 
 /// A ready field's value, borrowed from its object where it can be: an object built as JSON
@@ -78,6 +108,8 @@ impl Ready<'_> {
         }
         match self {
             Ready::Str(s) => serialize(out, s),
+            // Most counts in an answer are a single digit (a national page: 5,000 of them).
+            Ready::Int(n @ 0..=9) => out.push(b'0' + *n as u8),
             Ready::Int(n) => serialize(out, n),
             // A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing in it needs escaping.
             Ready::Enum(name) => {
@@ -155,6 +187,13 @@ fn fields_of<'a>(
             Selection::Field(field) => {
                 out.push(field);
                 continue;
+            }
+            // A fragment under a directive (`@skip`, `@include`): the general path decides.
+            Selection::FragmentSpread(spread) if !spread.node.directives.is_empty() => {
+                return None;
+            }
+            Selection::InlineFragment(fragment) if !fragment.node.directives.is_empty() => {
+                return None;
             }
             Selection::FragmentSpread(spread) => {
                 let fragment = ctx
@@ -266,20 +305,50 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
     if !field.node.directives.is_empty() || !T::READY.contains(&name) {
         return None;
     }
-    if field.node.arguments.is_empty()
-        && field.node.selection_set.node.items.is_empty()
-        && let Some(value) = root.value_of(name)
-    {
-        return Some(Done::Ready(value));
+    if field.node.arguments.is_empty() {
+        if field.node.selection_set.node.items.is_empty() {
+            if let Some(value) = root.value_of(name) {
+                return Some(Done::Ready(value));
+            }
+        } else if let Some(object) = root.object_of(name)
+            && let Some(fields) = ready_fields(ctx, field, object)
+        {
+            return Some(Done::Object(object, fields));
+        }
     }
     let ctx_field = ctx.with_field(field);
     let done = root.resolve_field(&ctx_field).now_or_never()?;
     Some(Done::Resolved(done.map(Option::unwrap_or_default)))
 }
 
-/// A field answered at once: from its object ([`EagerFields::value_of`]) or by its resolver.
+/// The fields `field` selects of `object`, where every one answers at once (a ready value or
+/// `__typename`, without arguments or directives); `None` where one does not, or where a
+/// fragment names another type.
+fn ready_fields<'a>(
+    ctx: &ContextSelectionSet<'a>,
+    field: &'a Positioned<Field>,
+    object: &dyn ReadyObject,
+) -> Option<Vec<&'a Positioned<Field>>> {
+    let set = &field.node.selection_set.node;
+    let mut fields = Vec::with_capacity(set.items.len());
+    fields_of(ctx, set, &object.object_type(), &mut fields)?;
+    fields
+        .iter()
+        .all(|f| {
+            f.node.directives.is_empty()
+                && f.node.arguments.is_empty()
+                && f.node.selection_set.node.items.is_empty()
+                && (f.node.name.node == "__typename"
+                    || object.ready_value(&f.node.name.node).is_some())
+        })
+        .then_some(fields)
+}
+
+/// A field answered at once: from its object ([`EagerFields::value_of`],
+/// [`EagerFields::object_of`] with the fields it selects, all ready) or by its resolver.
 enum Done<'a> {
     Ready(Ready<'a>),
+    Object(&'a dyn ReadyObject, Vec<&'a Positioned<Field>>),
     Resolved(ServerResult<Value>),
 }
 
@@ -421,6 +490,28 @@ impl Building {
                 ready.write_json(out);
             }
             (Done::Ready(ready), Building::Map(_)) => self.set(field, ready.into_value()),
+            (Done::Object(object, fields), Building::Json(out)) => {
+                Building::key(out, field);
+                let type_name = object.object_type();
+                out.push(b'{');
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    Building::name(out, f);
+                    ready_in(object, f, &type_name).write_json(out);
+                }
+                out.push(b'}');
+            }
+            (Done::Object(object, fields), Building::Map(_)) => {
+                let type_name = object.object_type();
+                let mut map = IndexMap::with_capacity(fields.len());
+                for f in &fields {
+                    let value = ready_in(object, f, &type_name).into_value();
+                    insert(&mut map, f.node.response_key().node.clone(), value);
+                }
+                self.set(field, Value::Object(map));
+            }
             (Done::Resolved(Ok(value)), _) => self.set(field, value),
             (Done::Resolved(Err(e)), _) => ctx.add_error(e),
         }
@@ -429,6 +520,11 @@ impl Building {
     /// Opens `field`'s entry in an object's JSON text: a separator and its key.
     fn key(out: &mut Vec<u8>, field: &Positioned<Field>) {
         out.push(if out.is_empty() { b'{' } else { b',' });
+        Building::name(out, field);
+    }
+
+    /// Writes `field`'s key and the colon after it.
+    fn name(out: &mut Vec<u8>, field: &Positioned<Field>) {
         // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, as the parser takes
         // it): nothing in it needs escaping.
         out.push(b'"');
@@ -462,6 +558,19 @@ impl Building {
                 Value::Binary(text)
             }
         }
+    }
+}
+
+/// The value of `field` (one of [`ready_fields`]) in `object`, whose type is `type_name`.
+fn ready_in<'o>(
+    object: &'o dyn ReadyObject,
+    field: &Positioned<Field>,
+    type_name: &'o str,
+) -> Ready<'o> {
+    match field.node.name.node.as_str() {
+        "__typename" => Ready::Str(type_name),
+        // (`ready_fields` found every one ready.)
+        name => object.ready_value(name).unwrap_or(Ready::Null),
     }
 }
 
@@ -908,6 +1017,20 @@ mod tests {
         }
         // Every name written in a `value_of` is a ready field (a misspelt one would only be slower).
         assert_eq!(answered, [8, 6, 7]);
+    }
+
+    /// A ready number is written as serde_json writes it, the single digits (written by hand)
+    /// and their neighbours included.
+    #[test]
+    fn ready_numbers_are_written_as_json_writes_them() {
+        for n in [i64::MIN, -10, -1, 0, 1, 9, 10, 99, 100, i64::MAX] {
+            let mut out = Vec::new();
+            super::Ready::Int(n).write_json(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::json!(n).to_string()
+            );
+        }
     }
 
     /// Every listed ready field is a field of its type in the schema (a misspelt name would

@@ -158,6 +158,16 @@ impl crate::graphql::EagerFields for ItemResponse {
             _ => return None,
         })
     }
+
+    fn object_of(&self, field: &str) -> Option<&dyn crate::graphql::eager::ReadyObject> {
+        match field {
+            "actionCounts" => self
+                .counts
+                .as_deref()
+                .map(|c| c as &dyn crate::graphql::eager::ReadyObject),
+            _ => None,
+        }
+    }
 }
 
 /// The columns a narrow read of an item response selects: force, item, inspection,
