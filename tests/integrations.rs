@@ -1267,7 +1267,8 @@ both_backends!(
         );
 
         // Action counts written where they stand (`EagerFields::object_of`), with their
-        // `__typename`; under a directive, answered by their resolver instead, the same.
+        // `__typename`, a fragment and a field under `@skip` (async-graphql takes skipped
+        // selections out of the document before anything resolves).
         let typed = r#"query($id: ID!) { inspection(id: $id) { items(first: 1) { nodes {
             responses(first: 1) { nodes { forceId actionCounts { __typename total ...counts }
                 d: actionCounts { total overdue @skip(if: true) } } } } } } }
@@ -1279,7 +1280,7 @@ both_backends!(
             raw,
             r#"{"data":{"inspection":{"items":{"nodes":[{"responses":{"nodes":[{"forceId":"norfolk","actionCounts":{"__typename":"ActionCounts","total":2,"done":0},"d":{"total":2}}]}}]}}}}"#
         );
-        // A fragment under a directive is skipped or included as the directive says.
+        // Fragments under `@include` and `@skip`, in a node resolved in place.
         let skipped = r#"query($id: ID!, $no: Boolean!) { inspection(id: $id) { items(first: 1) { nodes {
             responses(first: 1) { nodes { forceId
                 ... on ItemResponse @include(if: $no) { acceptance } ...more @skip(if: true) } } } } } }

@@ -188,13 +188,6 @@ fn fields_of<'a>(
                 out.push(field);
                 continue;
             }
-            // A fragment under a directive (`@skip`, `@include`): the general path decides.
-            Selection::FragmentSpread(spread) if !spread.node.directives.is_empty() => {
-                return None;
-            }
-            Selection::InlineFragment(fragment) if !fragment.node.directives.is_empty() => {
-                return None;
-            }
             Selection::FragmentSpread(spread) => {
                 let fragment = ctx
                     .query_env
@@ -321,9 +314,8 @@ fn at_once<'a, T: OutputType + ContainerType + EagerFields>(
     Some(Done::Resolved(done.map(Option::unwrap_or_default)))
 }
 
-/// The fields `field` selects of `object`, where every one answers at once (a ready value or
-/// `__typename`, without arguments or directives); `None` where one does not, or where a
-/// fragment names another type.
+/// The fields `field` selects of `object`, where every one answers at once
+/// ([`leaf_value`]); `None` where one does not, or where a fragment names another type.
 fn ready_fields<'a>(
     ctx: &ContextSelectionSet<'a>,
     field: &'a Positioned<Field>,
@@ -331,17 +323,31 @@ fn ready_fields<'a>(
 ) -> Option<Vec<&'a Positioned<Field>>> {
     let set = &field.node.selection_set.node;
     let mut fields = Vec::with_capacity(set.items.len());
-    fields_of(ctx, set, &object.object_type(), &mut fields)?;
+    let type_name = object.object_type();
+    fields_of(ctx, set, &type_name, &mut fields)?;
     fields
         .iter()
-        .all(|f| {
-            f.node.directives.is_empty()
-                && f.node.arguments.is_empty()
-                && f.node.selection_set.node.items.is_empty()
-                && (f.node.name.node == "__typename"
-                    || object.ready_value(&f.node.name.node).is_some())
-        })
+        .all(|f| leaf_value(f, &type_name, |name| object.ready_value(name)).is_some())
         .then_some(fields)
+}
+
+/// The value of `field` in an object of type `type_name` whose ready values `value_of` gives:
+/// `__typename`, or a field without arguments, directives or a selection of its own that
+/// `value_of` answers.
+fn leaf_value<'o>(
+    field: &Positioned<Field>,
+    type_name: &'o str,
+    value_of: impl FnOnce(&str) -> Option<Ready<'o>>,
+) -> Option<Ready<'o>> {
+    let f = &field.node;
+    if !f.directives.is_empty() || !f.arguments.is_empty() || !f.selection_set.node.items.is_empty()
+    {
+        return None;
+    }
+    match f.name.node.as_str() {
+        "__typename" => Some(Ready::Str(type_name)),
+        name => value_of(name),
+    }
 }
 
 /// A field answered at once: from its object ([`EagerFields::value_of`],
@@ -499,7 +505,7 @@ impl Building {
                         out.push(b',');
                     }
                     Building::name(out, f);
-                    ready_in(object, f, &type_name).write_json(out);
+                    object_value(object, f, &type_name).write_json(out);
                 }
                 out.push(b'}');
             }
@@ -507,7 +513,7 @@ impl Building {
                 let type_name = object.object_type();
                 let mut map = IndexMap::with_capacity(fields.len());
                 for f in &fields {
-                    let value = ready_in(object, f, &type_name).into_value();
+                    let value = object_value(object, f, &type_name).into_value();
                     insert(&mut map, f.node.response_key().node.clone(), value);
                 }
                 self.set(field, Value::Object(map));
@@ -561,17 +567,14 @@ impl Building {
     }
 }
 
-/// The value of `field` (one of [`ready_fields`]) in `object`, whose type is `type_name`.
-fn ready_in<'o>(
+/// The value of `field`, one of the [`ready_fields`] of `object`, whose type is `type_name`.
+fn object_value<'o>(
     object: &'o dyn ReadyObject,
     field: &Positioned<Field>,
     type_name: &'o str,
 ) -> Ready<'o> {
-    match field.node.name.node.as_str() {
-        "__typename" => Ready::Str(type_name),
-        // (`ready_fields` found every one ready.)
-        name => object.ready_value(name).unwrap_or(Ready::Null),
-    }
+    // (`ready_fields` found every one answered.)
+    leaf_value(field, type_name, |name| object.ready_value(name)).unwrap_or(Ready::Null)
 }
 
 /// Adds a field's value; a key selected twice (`a { x } a { y }`) has its objects merged, as
