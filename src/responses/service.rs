@@ -495,8 +495,8 @@ pub async fn put_item_response(
 
 /// Reads item responses by a query (a closure making it), whole or narrow, and with
 /// `counts_on` each response's tally of its actions (`actions::service::TallyRow`) in the same
-/// statement, as the counts it gives on that day: one of four selections, which diesel types
-/// apart, so a macro rather than a function.
+/// statement ([`readable_item_responses`] turns it into the counts it gives on that day): one
+/// of four selections, which diesel types apart, so a macro rather than a function.
 macro_rules! responses_with_counts {
     ($conn:expr, $query:expr, $whole:expr, $counts_on:expr) => {{
         use crate::actions::service::TallyRow;
@@ -527,30 +527,8 @@ macro_rules! responses_with_counts {
                 .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
                 .collect(),
         };
-        with_counts(rows, $counts_on)
+        rows
     }};
-}
-
-/// Rows with their tallies (where read) as the counts those give on `counts_on`. Responses
-/// without actions share one set of zero counts.
-fn with_counts(
-    rows: Vec<(ItemResponseRow, Option<crate::actions::service::TallyRow>)>,
-    counts_on: Option<crate::types::Date>,
-) -> Vec<(ItemResponseRow, Option<Arc<ActionCounts>>)> {
-    let none = Arc::new(ActionCounts::default());
-    rows.into_iter()
-        .map(|(row, tally)| {
-            let counts = tally.zip(counts_on).map(|(tally, today)| {
-                let tally = crate::actions::rules::Tally::from(tally);
-                if tally.has_actions() {
-                    Arc::new(tally.counts(today.0))
-                } else {
-                    none.clone()
-                }
-            });
-            (row, counts)
-        })
-        .collect()
 }
 
 /// Item responses of many items, for loaders: only those of forces whose work the caller may
@@ -574,7 +552,7 @@ pub fn item_responses_for_items(
         whole,
         counts_on
     );
-    readable_item_responses(conn, ctx, rows)
+    readable_item_responses(conn, ctx, rows, counts_on)
 }
 
 /// The columns of a narrow item response ([`NarrowResponseRow`]).
@@ -613,24 +591,29 @@ pub fn item_responses_of_forces(
         counts_on
     );
     rows.retain(|(row, _)| batch.asked(&row.force_id, &row.inspection_id));
-    readable_item_responses(conn, ctx, rows)
+    readable_item_responses(conn, ctx, rows, counts_on)
 }
 
-/// The rows of forces whose work the caller may read at its stage. The stage is looked up only
-/// for forces whose work the caller does not read at every stage (`policy`), so a force's own
-/// dashboard spends no statement on it.
+/// The rows of forces whose work the caller may read at its stage, each with the action counts
+/// its tally (where read) gives on `counts_on`; responses without actions share one set of
+/// zero counts. The stage is looked up only for forces whose work the caller does not read at
+/// every stage (`policy`), so a force's own dashboard spends no statement on it.
 fn readable_item_responses(
     conn: &mut DbConn,
     ctx: &Ctx,
-    rows: Vec<(ItemResponseRow, Option<Arc<ActionCounts>>)>,
+    rows: Vec<(ItemResponseRow, Option<crate::actions::service::TallyRow>)>,
+    counts_on: Option<crate::types::Date>,
 ) -> AppResult<Vec<ItemResponse>> {
-    // Borrowed while sorted: a national page has hundreds of rows and one inspection.
-    let mut inspection_ids: Vec<&str> = rows
-        .iter()
-        .map(|(r, _)| r)
-        .filter(|r| !policy::reads_force_work_at_every_stage(&ctx.principal, &r.force_id))
-        .map(|r| r.inspection_id.as_str())
-        .collect();
+    // Borrowed while sorted: a national page has hundreds of rows and one inspection, which
+    // most rows repeat after the one before.
+    let mut inspection_ids: Vec<&str> = Vec::new();
+    for (r, _) in &rows {
+        if !policy::reads_force_work_at_every_stage(&ctx.principal, &r.force_id)
+            && inspection_ids.last() != Some(&r.inspection_id.as_str())
+        {
+            inspection_ids.push(&r.inspection_id);
+        }
+    }
     inspection_ids.sort_unstable();
     inspection_ids.dedup();
     let inspection_ids: Vec<String> = inspection_ids.into_iter().map(str::to_string).collect();
@@ -639,14 +622,22 @@ fn readable_item_responses(
     } else {
         submitted_work(conn, &inspection_ids)?
     };
+    let none = Arc::new(ActionCounts::default());
     rows.into_iter()
         .filter(|(r, _)| {
             let stage = submitted.stage(&r.force_id, &r.inspection_id);
             policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
         })
-        .map(|(r, counts)| {
+        .map(|(r, tally)| {
             let mut response = ItemResponse::from_row(r)?;
-            response.counts = counts;
+            response.counts = tally.zip(counts_on).map(|(tally, today)| {
+                let tally = crate::actions::rules::Tally::from(tally);
+                if tally.has_actions() {
+                    Arc::new(tally.counts(today.0))
+                } else {
+                    none.clone()
+                }
+            });
             Ok(response)
         })
         .collect()
