@@ -320,15 +320,47 @@ fn ready_fields<'a>(
     ctx: &ContextSelectionSet<'a>,
     field: &'a Positioned<Field>,
     object: &dyn ReadyObject,
-) -> Option<Vec<&'a Positioned<Field>>> {
+) -> Option<Selected<'a>> {
     let set = &field.node.selection_set.node;
-    let mut fields = Vec::with_capacity(set.items.len());
     let type_name = object.object_type();
-    fields_of(ctx, set, &type_name, &mut fields)?;
-    fields
+    let selected = if set
+        .items
         .iter()
-        .all(|f| leaf_value(f, &type_name, |name| object.ready_value(name)).is_some())
-        .then_some(fields)
+        .all(|s| matches!(s.node, Selection::Field(_)))
+    {
+        Selected::Plain(set)
+    } else {
+        let mut fields = Vec::with_capacity(set.items.len());
+        fields_of(ctx, set, &type_name, &mut fields)?;
+        Selected::Flat(fields)
+    };
+    let ready = selected
+        .fields()
+        .all(|f| leaf_value(f, &type_name, |name| object.ready_value(name)).is_some());
+    ready.then_some(selected)
+}
+
+/// The fields an object field selects ([`ready_fields`]): its selection set as it stands
+/// where that holds only fields, as it usually does (a national page checks 740 action counts'
+/// selections, once each), else flattened ([`fields_of`]).
+enum Selected<'a> {
+    Plain(&'a SelectionSet),
+    Flat(Vec<&'a Positioned<Field>>),
+}
+
+impl<'a> Selected<'a> {
+    /// The fields in selection order.
+    fn fields(&self) -> impl Iterator<Item = &'a Positioned<Field>> + '_ {
+        let (plain, flat) = match self {
+            Selected::Plain(set) => (Some(set.items.iter()), None),
+            Selected::Flat(fields) => (None, Some(fields.iter().copied())),
+        };
+        let plain = plain.into_iter().flatten().filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(f),
+            _ => None,
+        });
+        plain.chain(flat.into_iter().flatten())
+    }
 }
 
 /// The value of `field` in an object of type `type_name` whose ready values `value_of` gives:
@@ -354,7 +386,7 @@ fn leaf_value<'o>(
 /// [`EagerFields::object_of`] with the fields it selects, all ready) or by its resolver.
 enum Done<'a> {
     Ready(Ready<'a>),
-    Object(&'a dyn ReadyObject, Vec<&'a Positioned<Field>>),
+    Object(&'a dyn ReadyObject, Selected<'a>),
     Resolved(ServerResult<Value>),
 }
 
@@ -393,6 +425,11 @@ thread_local! {
 const SCRATCH_KEPT: usize = 16;
 const SCRATCH_LARGEST: usize = 256 * 1024;
 
+/// Length of an object's text beyond which its buffer is given to the answer rather than its
+/// text copied out of it: each copy of a national page's 138 kB, from the items connection
+/// up to the inspection, cost more than a new buffer for the next object.
+const SCRATCH_GIVEN: usize = 16 * 1024;
+
 /// A buffer to write an object into: one this thread kept, or a new one.
 fn scratch() -> Vec<u8> {
     SCRATCH
@@ -420,6 +457,9 @@ fn write_json(out: &mut Vec<u8>, value: &Value) {
     use serde::Serialize;
     match value {
         Value::Binary(text) => {
+            // With room for the object's closing text: a buffer grown to hold only a page's
+            // text would grow again, copying it, for the brace after it.
+            out.reserve(text.len() + 64);
             out.extend_from_slice(text);
             return;
         }
@@ -500,7 +540,7 @@ impl Building {
                 Building::key(out, field);
                 let type_name = object.object_type();
                 out.push(b'{');
-                for (i, f) in fields.iter().enumerate() {
+                for (i, f) in fields.fields().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
@@ -511,8 +551,8 @@ impl Building {
             }
             (Done::Object(object, fields), Building::Map(_)) => {
                 let type_name = object.object_type();
-                let mut map = IndexMap::with_capacity(fields.len());
-                for f in &fields {
+                let mut map = IndexMap::new();
+                for f in fields.fields() {
                     let value = object_value(object, f, &type_name).into_value();
                     insert(&mut map, f.node.response_key().node.clone(), value);
                 }
@@ -559,6 +599,10 @@ impl Building {
             }
             Building::Json(mut out) => {
                 out.push(b'}');
+                if out.len() > SCRATCH_GIVEN {
+                    // (A page of text is not copied again; the next object takes a new buffer.)
+                    return Value::Binary(out.into());
+                }
                 let text = actix_web::web::Bytes::copy_from_slice(&out);
                 keep_scratch(out);
                 Value::Binary(text)
@@ -706,28 +750,87 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                             }
                         }
                     }
-                    let mut edges = Vec::with_capacity(self.nodes.len());
-                    for i in 0..self.nodes.len() {
-                        let mut edge = Building::new(&edge_fields, json);
-                        let mut next_node = nodes.iter_mut();
-                        for f in &edge_fields {
-                            let value = match f.node.name.node.as_str() {
-                                "__typename" => Value::String(edge_name.to_string()),
-                                "cursor" => Value::String(self.cursors.get(i)?),
-                                "node" => next_node.next()?.next()?,
-                                _ => return None,
-                            };
-                            edge.set(f, value);
-                        }
-                        edges.push(edge.finish());
+                    if json && !edge_fields.is_empty() {
+                        Value::Binary(self.edges_json(&edge_fields, &edge_name, &mut nodes)?)
+                    } else {
+                        self.edges(&edge_fields, &edge_name, &mut nodes, json)?
                     }
-                    Value::List(edges)
                 }
                 _ => return None,
             };
             out.set(field, value);
         }
         Some(Ok(out.finish()))
+    }
+
+    /// The edges of the page, each an object of `edge_fields`, its nodes the next of `nodes`
+    /// (one list of the page's nodes for each `node` selected); `None` for a field this does
+    /// not build.
+    fn edges(
+        &self,
+        edge_fields: &[&Positioned<Field>],
+        edge_name: &str,
+        nodes: &mut [std::vec::IntoIter<Value>],
+        json: bool,
+    ) -> Option<Value> {
+        let mut edges = Vec::with_capacity(self.nodes.len());
+        for i in 0..self.nodes.len() {
+            let mut edge = Building::new(edge_fields, json);
+            let mut next_node = nodes.iter_mut();
+            for f in edge_fields {
+                let value = match f.node.name.node.as_str() {
+                    "__typename" => Value::String(edge_name.to_string()),
+                    "cursor" => Value::String(self.cursors.get(i)?),
+                    "node" => next_node.next()?.next()?,
+                    _ => return None,
+                };
+                edge.set(f, value);
+            }
+            edges.push(edge.finish());
+        }
+        Some(Value::List(edges))
+    }
+
+    /// [`Self::edges`] written as one JSON text, where the answer is written as JSON
+    /// ([`in_json`]) and an edge selects some field: each node's text is copied once, into
+    /// the list, where an edge object of its own would copy it into the edge, the edge into
+    /// its text, and that into the list (a national page: 770 edges, 138 kB).
+    fn edges_json(
+        &self,
+        edge_fields: &[&Positioned<Field>],
+        edge_name: &str,
+        nodes: &mut [std::vec::IntoIter<Value>],
+    ) -> Option<actix_web::web::Bytes> {
+        let node_text: usize = nodes
+            .iter()
+            .flat_map(|n| n.as_slice())
+            .map(|v| match v {
+                Value::Binary(text) => text.len(),
+                _ => 16,
+            })
+            .sum();
+        let mut out =
+            Vec::with_capacity(node_text + self.nodes.len() * (16 * edge_fields.len()) + 2);
+        out.push(b'[');
+        for i in 0..self.nodes.len() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let mut next_node = nodes.iter_mut();
+            for (j, f) in edge_fields.iter().enumerate() {
+                out.push(if j == 0 { b'{' } else { b',' });
+                Building::name(&mut out, f);
+                match f.node.name.node.as_str() {
+                    "__typename" => Ready::Str(edge_name).write_json(&mut out),
+                    "cursor" => Ready::Str(&self.cursors.get(i)?).write_json(&mut out),
+                    "node" => write_json(&mut out, &next_node.next()?.next()?),
+                    _ => return None,
+                }
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+        Some(out.into())
     }
 
     fn page_info(&self, set: &ContextSelectionSet<'_>, json: bool) -> Option<Value> {
@@ -873,6 +976,24 @@ mod tests {
         for json in [false, true] {
             assert_eq!(Building::new(&fields, json).finish(), Value::Null);
         }
+        // An object whose text is longer than a kept buffer takes (its buffer given to the
+        // answer rather than copied), inside one written as JSON text too.
+        let long = "x".repeat(super::SCRATCH_GIVEN + 1);
+        let build = |json: bool| {
+            let mut inner = Building::new(&fields[..1], json);
+            inner.set(fields[0], Value::from(long.as_str()));
+            let mut o = Building::new(&fields[..2], json);
+            o.set(fields[0], inner.finish());
+            o.set(fields[1], Value::from(1));
+            o.finish()
+        };
+        let (as_value, as_json) = (build(false), build(true));
+        assert!(matches!(as_json, Value::Binary(_)));
+        assert_eq!(write(&as_json), write(&as_value));
+        assert_eq!(
+            write(&as_json),
+            format!(r#"{{"a":{{"a":"{long}"}},"b":1}}"#)
+        );
     }
 
     /// Every value [`EagerFields::value_of`] gives is the one the type's resolver gives, for
