@@ -750,10 +750,13 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                             }
                         }
                     }
-                    if json && !edge_fields.is_empty() {
-                        Value::Binary(self.edges_json(&edge_fields, &edge_name, &mut nodes)?)
-                    } else {
-                        self.edges(&edge_fields, &edge_name, &mut nodes, json)?
+                    match &mut out {
+                        Building::Json(text) if !edge_fields.is_empty() => {
+                            Building::key(text, field);
+                            self.edges_json(&edge_fields, &edge_name, &mut nodes, text)?;
+                            continue;
+                        }
+                        _ => self.edges(&edge_fields, &edge_name, &mut nodes, json)?,
                     }
                 }
                 _ => return None,
@@ -791,16 +794,18 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
         Some(Value::List(edges))
     }
 
-    /// [`Self::edges`] written as one JSON text, where the answer is written as JSON
-    /// ([`in_json`]) and an edge selects some field: each node's text is copied once, into
-    /// the list, where an edge object of its own would copy it into the edge, the edge into
-    /// its text, and that into the list (a national page: 770 edges, 138 kB).
+    /// [`Self::edges`] written as JSON text into `out`, the connection's text, where the
+    /// answer is written as JSON ([`in_json`]) and an edge selects some field: each node's
+    /// text is copied once, where an edge object of its own would copy it into the edge, the
+    /// edge into its text, that into the list and the list into the connection (a national
+    /// page: 770 edges, 138 kB).
     fn edges_json(
         &self,
         edge_fields: &[&Positioned<Field>],
         edge_name: &str,
         nodes: &mut [std::vec::IntoIter<Value>],
-    ) -> Option<actix_web::web::Bytes> {
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
         let node_text: usize = nodes
             .iter()
             .flat_map(|n| n.as_slice())
@@ -809,8 +814,8 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
                 _ => 16,
             })
             .sum();
-        let mut out =
-            Vec::with_capacity(node_text + self.nodes.len() * (16 * edge_fields.len()) + 2);
+        // (With room for the rest of the connection, as `write_json` leaves.)
+        out.reserve(node_text + self.nodes.len() * (16 * edge_fields.len()) + 64);
         out.push(b'[');
         for i in 0..self.nodes.len() {
             if i > 0 {
@@ -819,18 +824,18 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
             let mut next_node = nodes.iter_mut();
             for (j, f) in edge_fields.iter().enumerate() {
                 out.push(if j == 0 { b'{' } else { b',' });
-                Building::name(&mut out, f);
+                Building::name(out, f);
                 match f.node.name.node.as_str() {
-                    "__typename" => Ready::Str(edge_name).write_json(&mut out),
-                    "cursor" => Ready::Str(&self.cursors.get(i)?).write_json(&mut out),
-                    "node" => write_json(&mut out, &next_node.next()?.next()?),
+                    "__typename" => Ready::Str(edge_name).write_json(out),
+                    "cursor" => Ready::Str(&self.cursors.get(i)?).write_json(out),
+                    "node" => write_json(out, &next_node.next()?.next()?),
                     _ => return None,
                 }
             }
             out.push(b'}');
         }
         out.push(b']');
-        Some(out.into())
+        Some(())
     }
 
     fn page_info(&self, set: &ContextSelectionSet<'_>, json: bool) -> Option<Value> {
