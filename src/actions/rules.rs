@@ -139,9 +139,8 @@ fn iso_day(day: chrono::NaiveDate) -> Option<[u8; 10]> {
 /// national page counts the overdue of hundreds of tallies, and parsing each date with chrono
 /// took 4.5% of its CPU. Any other form is parsed.
 fn due_before(due: &[u8], today: chrono::NaiveDate, today_text: Option<&[u8; 10]>) -> bool {
-    let b = due;
-    let iso = b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
+    let iso = due.len() == 10
+        && due.iter().enumerate().all(|(i, c)| {
             if i == 4 || i == 7 {
                 *c == b'-'
             } else {
@@ -149,7 +148,7 @@ fn due_before(due: &[u8], today: chrono::NaiveDate, today_text: Option<&[u8; 10]
             }
         });
     match today_text {
-        Some(t) if iso => b < &t[..],
+        Some(t) if iso => due < &t[..],
         _ => std::str::from_utf8(due)
             .ok()
             .and_then(|due| chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").ok())

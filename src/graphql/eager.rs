@@ -351,15 +351,15 @@ enum Selected<'a> {
 impl<'a> Selected<'a> {
     /// The fields in selection order.
     fn fields(&self) -> impl Iterator<Item = &'a Positioned<Field>> + '_ {
-        let (plain, flat) = match self {
-            Selected::Plain(set) => (Some(set.items.iter()), None),
-            Selected::Flat(fields) => (None, Some(fields.iter().copied())),
+        let (plain, flat): (&'a [Positioned<Selection>], &[&'a Positioned<Field>]) = match self {
+            Selected::Plain(set) => (&set.items, &[]),
+            Selected::Flat(fields) => (&[], fields),
         };
-        let plain = plain.into_iter().flatten().filter_map(|s| match &s.node {
+        let plain = plain.iter().filter_map(|s| match &s.node {
             Selection::Field(f) => Some(f),
             _ => None,
         });
-        plain.chain(flat.into_iter().flatten())
+        plain.chain(flat.iter().copied())
     }
 }
 
@@ -781,13 +781,7 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
             let mut edge = Building::new(edge_fields, json);
             let mut next_node = nodes.iter_mut();
             for f in edge_fields {
-                let value = match f.node.name.node.as_str() {
-                    "__typename" => Value::String(edge_name.to_string()),
-                    "cursor" => Value::String(self.cursors.get(i)?),
-                    "node" => next_node.next()?.next()?,
-                    _ => return None,
-                };
-                edge.set(f, value);
+                edge.set(f, self.edge_field(f, i, edge_name, &mut next_node)?);
             }
             edges.push(edge.finish());
         }
@@ -825,17 +819,29 @@ impl<T: OutputType + ContainerType + EagerFields> EagerConnection<T> {
             for (j, f) in edge_fields.iter().enumerate() {
                 out.push(if j == 0 { b'{' } else { b',' });
                 Building::name(out, f);
-                match f.node.name.node.as_str() {
-                    "__typename" => Ready::Str(edge_name).write_json(out),
-                    "cursor" => Ready::Str(&self.cursors.get(i)?).write_json(out),
-                    "node" => write_json(out, &next_node.next()?.next()?),
-                    _ => return None,
-                }
+                write_json(out, &self.edge_field(f, i, edge_name, &mut next_node)?);
             }
             out.push(b'}');
         }
         out.push(b']');
         Some(())
+    }
+
+    /// The value of field `f` of edge `i`: its node is the next of the next list of
+    /// `next_node`. `None` for a field this does not build.
+    fn edge_field<'n>(
+        &self,
+        f: &Positioned<Field>,
+        i: usize,
+        edge_name: &str,
+        next_node: &mut impl Iterator<Item = &'n mut std::vec::IntoIter<Value>>,
+    ) -> Option<Value> {
+        Some(match f.node.name.node.as_str() {
+            "__typename" => Value::String(edge_name.to_string()),
+            "cursor" => Value::String(self.cursors.get(i)?),
+            "node" => next_node.next()?.next()?,
+            _ => return None,
+        })
     }
 
     fn page_info(&self, set: &ContextSelectionSet<'_>, json: bool) -> Option<Value> {
