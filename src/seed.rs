@@ -12,13 +12,13 @@ use diesel::prelude::*;
 use crate::actions::model::{ActionRow, ActionUpdateRow};
 use crate::db::schema::{
     action_updates, actions, force_responses, forces, inspection_forces, inspections,
-    item_responses, items, pcc_response_revisions, pcc_responses,
+    item_responses, items, pcc_response_revisions, pcc_responses, pcc_revision_answers,
 };
 use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::inspections::model::InspectionRow;
 use crate::items::model::ItemRow;
-use crate::pcc_responses::model::{Checklist, PccResponseRow, RevisionRow};
+use crate::pcc_responses::model::{Checklist, PccResponseRow, RevisionAnswerRow, RevisionRow};
 use crate::responses::model::{ForceResponseRow, ItemResponseRow};
 use crate::section55::rules::default_deadline;
 use crate::types::{Date, to_json_text};
@@ -154,6 +154,7 @@ struct Batch {
     updates: Vec<ActionUpdateRow>,
     pcc: Vec<PccResponseRow>,
     revisions: Vec<RevisionRow>,
+    answers: Vec<RevisionAnswerRow>,
 }
 
 /// Generates and loads the national data set.
@@ -357,6 +358,7 @@ fn generate_force_work(
         created_at: start,
         updated_at: submitted_at.unwrap_or(start),
     });
+    let first_answer = b.item_responses.len();
     for item in item_ids {
         let reviewed = submitted && days_since > 120;
         b.item_responses.push(ItemResponseRow {
@@ -459,6 +461,8 @@ fn generate_force_work(
         updated_at: published_at.unwrap_or(start),
     };
     if let Some(p) = published_at {
+        // The revision freezes the force's part if it had been submitted by then.
+        let cc_submitted = submitted_at.is_some_and(|s| s <= p);
         b.revisions.push(RevisionRow {
             force_id: force.into(),
             inspection_id: inspection.into(),
@@ -467,7 +471,25 @@ fn generate_force_work(
             checklist: to_json_text(&Checklist::of_row(&row)),
             published_at: p,
             published_by: format!("{force}-opcc"),
+            chief_constable_submitted: cc_submitted,
+            chief_constable_comments: cc_submitted.then(|| {
+                "The chief constable notes the report and accepts its recommendations.".into()
+            }),
         });
+        if cc_submitted {
+            let answers: Vec<RevisionAnswerRow> = b.item_responses[first_answer..]
+                .iter()
+                .map(|r| RevisionAnswerRow {
+                    force_id: r.force_id.clone(),
+                    inspection_id: r.inspection_id.clone(),
+                    revision: 1,
+                    item_id: r.item_id.clone(),
+                    acceptance: r.acceptance.clone(),
+                    response: r.response.clone(),
+                })
+                .collect();
+            b.answers.extend(answers);
+        }
     } else {
         row.forwarded_to_chief_constable_on = None;
     }
@@ -683,6 +705,21 @@ impl CopyCsv for RevisionRow {
                 .text(&self.checklist)
                 .time(self.published_at)
                 .text(&self.published_by)
+                .flag(self.chief_constable_submitted)
+                .opt_text(self.chief_constable_comments.as_deref())
+        })
+    }
+}
+
+impl CopyCsv for RevisionAnswerRow {
+    fn write_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        line(out, |c| {
+            c.text(&self.force_id)
+                .text(&self.inspection_id)
+                .int(self.revision)
+                .text(&self.item_id)
+                .opt_text(self.acceptance.as_deref())
+                .text(&self.response)
         })
     }
 }
@@ -762,6 +799,7 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
         bulk!(conn, action_updates::table, b.updates);
         bulk!(conn, pcc_responses::table, b.pcc);
         bulk!(conn, pcc_response_revisions::table, b.revisions);
+        bulk!(conn, pcc_revision_answers::table, b.answers);
         Ok::<(), AppError>(())
     })
 }

@@ -338,3 +338,191 @@ both_backends!(every_role_against_every_force_endpoint, |app| async move {
         app.backend_name
     );
 });
+
+/// The Section 55 document and its preview, per caller, in three states of Norfolk's work.
+//                       anon own  oth  ed   edo  jnt  opc  opco anl  insp adm
+#[rustfmt::skip]
+const DOCUMENT: [(&str, [u16; 11]); 6] = [
+    ("draft",             [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200]),
+    ("draft preview",     [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200]),
+    ("submitted",         [404, 200, 404, 200, 404, 200, 200, 404, 200, 200, 200]),
+    ("submitted preview", [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200]),
+    ("amended",           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("amended preview",   [404, 200, 404, 200, 404, 200, 200, 404, 404, 404, 200]),
+];
+
+/// Asserts one state's row and its preview's: the codes, and that the document shows no text
+/// in `hidden` while a preview shows it.
+async fn check_document(app: &TestApp, inspection: &str, state: &str, hidden: &[&str]) -> usize {
+    let tokens = tokens(app);
+    let path = format!("/v1/forces/norfolk/inspections/{inspection}/section55");
+    let mut failures = vec![];
+    let mut cells = 0;
+    for (name, preview) in [
+        (state.to_string(), false),
+        (format!("{state} preview"), true),
+    ] {
+        let expected = DOCUMENT.iter().find(|(n, _)| *n == name).unwrap().1;
+        for (i, token) in tokens.iter().enumerate() {
+            for accept in ["application/json", "text/markdown", "text/html"] {
+                let url = if preview {
+                    format!("{path}?preview=true")
+                } else {
+                    path.clone()
+                };
+                let res = app
+                    .get(&url)
+                    .maybe_token(token.as_deref())
+                    .header("accept", accept)
+                    .send()
+                    .await;
+                cells += 1;
+                if res.status.as_u16() != expected[i] {
+                    failures.push(format!(
+                        "{name} as {} ({accept}): expected {}, got {} {}",
+                        CALLERS[i],
+                        expected[i],
+                        res.status,
+                        res.text()
+                    ));
+                    continue;
+                }
+                if res.status != 200 {
+                    continue;
+                }
+                let text = res.text();
+                for h in hidden {
+                    if text.contains(h) != preview {
+                        failures.push(format!(
+                            "{name} as {} ({accept}): {h:?} {}",
+                            CALLERS[i],
+                            if preview {
+                                "missing from the preview"
+                            } else {
+                                "shown"
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} document cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    cells
+}
+
+both_backends!(
+    every_role_against_the_document_in_each_state_of_the_work,
+    |app| async move {
+        let f = app.fixture().await;
+        let editor = app.editor("norfolk");
+        let opcc = app.opcc("norfolk");
+        let response = format!("/v1/forces/norfolk/inspections/{}/response", f.inspection);
+        let rec = format!("/v1/forces/norfolk/items/{}/response", f.rec);
+        let pcc = format!(
+            "/v1/forces/norfolk/inspections/{}/pcc-response",
+            f.inspection
+        );
+        // Creates, then changes whatever version stands (`*`).
+        let put = |path: String, token: String, body: Value| {
+            let app = &app;
+            async move {
+                let exists = app.get(&path).token(&token).send().await.status == 200;
+                let mut req = app.put(&path).token(&token);
+                if exists {
+                    req = req.if_match("*");
+                }
+                let res = req.json(body).send().await;
+                assert!(res.status.is_success(), "{path}: {}", res.text());
+            }
+        };
+        put(
+            response.clone(),
+            editor.clone(),
+            json!({"comments": "DRAFT-CC-COMMENTS"}),
+        )
+        .await;
+        put(
+            rec.clone(),
+            editor.clone(),
+            json!({"acceptance": "accepted", "response": "DRAFT-CC-NARRATIVE"}),
+        )
+        .await;
+        put(
+            pcc.clone(),
+            opcc.clone(),
+            json!({"comments": "DRAFT-PCC-COMMENTS"}),
+        )
+        .await;
+        let mut cells = check_document(
+            &app,
+            &f.inspection,
+            "draft",
+            &[
+                "DRAFT-CC-COMMENTS",
+                "DRAFT-CC-NARRATIVE",
+                "DRAFT-PCC-COMMENTS",
+            ],
+        )
+        .await;
+        put(
+            response.clone(),
+            editor.clone(),
+            json!({"comments": "SUBMITTED-CC", "status": "submitted"}),
+        )
+        .await;
+        put(
+            rec.clone(),
+            editor.clone(),
+            json!({"response": "SUBMITTED-NARRATIVE"}),
+        )
+        .await;
+        // Submitted work is no draft: the document shows it, and only the PCC's draft is hidden.
+        cells += check_document(&app, &f.inspection, "submitted", &["DRAFT-PCC-COMMENTS"]).await;
+        let doc = app
+            .get(&format!(
+                "/v1/forces/norfolk/inspections/{}/section55",
+                f.inspection
+            ))
+            .token(&app.analyst())
+            .send()
+            .await
+            .text();
+        assert!(
+            doc.contains("SUBMITTED-CC") && doc.contains("SUBMITTED-NARRATIVE"),
+            "{doc}"
+        );
+        let published = app
+            .post(&format!("{pcc}/publish"))
+            .token(&opcc)
+            .send()
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text());
+        put(
+            response.clone(),
+            editor.clone(),
+            json!({"comments": "AMENDED-CC"}),
+        )
+        .await;
+        put(
+            rec.clone(),
+            editor.clone(),
+            json!({"response": "AMENDED-NARRATIVE"}),
+        )
+        .await;
+        // Amended after publication: the public record keeps what was published.
+        cells += check_document(
+            &app,
+            &f.inspection,
+            "amended",
+            &["AMENDED-CC", "AMENDED-NARRATIVE"],
+        )
+        .await;
+        eprintln!("{}: {cells} document cells asserted", app.backend_name);
+    }
+);

@@ -380,6 +380,7 @@ both_backends!(
             "a draft PCC response shows as not written"
         );
         assert!(analyst_doc["chief_constable_response"]["items"][0]["response"].is_null());
+        // The document never shows a draft, even to the force's own people: their preview does.
         let own = app
             .get(&doc)
             .token(&app.viewer("norfolk"))
@@ -387,7 +388,24 @@ both_backends!(
             .send()
             .await
             .text();
-        assert!(own.contains("Draft.") && own.contains("Draft thoughts"));
+        assert!(
+            !own.contains("Draft.") && !own.contains("Draft thoughts"),
+            "{own}"
+        );
+        let preview = app
+            .get(&format!("{doc}?preview=true"))
+            .token(&app.viewer("norfolk"))
+            .header("accept", "text/markdown")
+            .send()
+            .await
+            .text();
+        assert!(preview.contains("Draft.") && preview.contains("Draft thoughts"));
+        assert!(preview.contains("Preview: today's data"), "{preview}");
+        app.get(&format!("{doc}?preview=true"))
+            .token(&app.analyst())
+            .send()
+            .await
+            .assert_problem(404, "not_found");
         assert_eq!(
             app.put(&path)
                 .token(&editor)
@@ -411,11 +429,13 @@ both_backends!(
                 .status,
             200
         );
+        // Publishing publishes the PCC's comments, never the force's drafts.
         let public = app.get(&doc).send().await.json();
         assert_eq!(public["pcc_response"]["comments"], "Draft.");
+        assert!(public["chief_constable_response"]["items"][0]["response"].is_null());
         assert_eq!(
-            public["chief_constable_response"]["items"][0]["response"],
-            "Draft thoughts"
+            public["chief_constable_response"]["note"],
+            "The Chief Constable's response had not been submitted when this response was published."
         );
         assert_eq!(
             app.get(&format!("{path}/revisions")).send().await.status,
@@ -703,5 +723,234 @@ both_backends!(
             "{public}"
         );
         assert!(public["data"]["inspection"]["suffolk"].is_null());
+    }
+);
+
+/// Creates or changes a resource, whatever version stands.
+async fn put_any(app: &TestApp, path: &str, token: &str, body: Value) -> common::Res {
+    let exists = app.get(path).token(token).send().await.status == 200;
+    let mut req = app.put(path).token(token);
+    if exists {
+        req = req.if_match("*");
+    }
+    let res = req.json(body).send().await;
+    assert!(res.status.is_success(), "{path}: {}", res.text());
+    res
+}
+
+both_backends!(
+    a_force_draft_never_reaches_the_published_document,
+    |app| async move {
+        let f = app.fixture().await;
+        let editor = app.editor("suffolk");
+        let opcc = app.opcc("suffolk");
+        put_any(
+            &app,
+            &format!("/v1/forces/suffolk/inspections/{}/response", f.inspection),
+            &editor,
+            json!({"comments": "SUFFOLK DRAFT chief constable comments"}),
+        )
+        .await;
+        put_any(
+            &app,
+            &format!("/v1/forces/suffolk/items/{}/response", f.rec),
+            &editor,
+            json!({"acceptance": "accepted", "response": "SUFFOLK DRAFT narrative"}),
+        )
+        .await;
+        put_any(
+            &app,
+            &format!("/v1/forces/suffolk/items/{}/response", f.afi),
+            &opcc,
+            json!({"acceptance": "accepted", "response": "SUFFOLK DRAFT body answer"}),
+        )
+        .await;
+        let pcc = pcc_path("suffolk", &f.inspection);
+        put_any(
+            &app,
+            &pcc,
+            &opcc,
+            json!({"comments": "The PCC's published words."}),
+        )
+        .await;
+        // Section 55 is the PCC's duty: publishing while the force's response is a draft is allowed.
+        let published = app
+            .post(&format!("{pcc}/publish"))
+            .token(&opcc)
+            .send()
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text());
+        let doc = format!("/v1/forces/suffolk/inspections/{}/section55", f.inspection);
+        for token in [
+            None,
+            Some(app.viewer("norfolk")),
+            Some(app.analyst()),
+            Some(editor.clone()),
+        ] {
+            for accept in ["application/json", "text/markdown", "text/html"] {
+                let res = app
+                    .get(&doc)
+                    .maybe_token(token.as_deref())
+                    .header("accept", accept)
+                    .send()
+                    .await;
+                assert_eq!(res.status, 200, "{}", res.text());
+                let text = res.text();
+                assert!(!text.contains("SUFFOLK DRAFT"), "{accept}: {text}");
+                assert!(text.contains("The PCC's published words."));
+                assert!(
+                    text.contains("had not been submitted when this response was published"),
+                    "{text}"
+                );
+            }
+        }
+        // The REST resource says the same: a draft is not the public's.
+        app.get(&format!(
+            "/v1/forces/suffolk/inspections/{}/response",
+            f.inspection
+        ))
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+        // The force's own preview shows its drafts, marked.
+        let preview = app
+            .get(&format!("{doc}?preview=true"))
+            .token(&app.viewer("suffolk"))
+            .send()
+            .await
+            .json();
+        assert_eq!(preview["preview"], true);
+        assert_eq!(preview["chief_constable_response"]["draft"], true);
+        assert_eq!(
+            preview["chief_constable_response"]["comments"],
+            "SUFFOLK DRAFT chief constable comments"
+        );
+        assert_eq!(
+            preview["chief_constable_response"]["items"][0]["draft"],
+            true
+        );
+        assert_eq!(
+            preview["pcc_response"]["items"][0]["response"],
+            "SUFFOLK DRAFT body answer"
+        );
+    }
+);
+
+both_backends!(
+    each_revision_freezes_the_submitted_work_it_published,
+    |app| async move {
+        let f = app.fixture().await;
+        let editor = app.editor("norfolk");
+        let opcc = app.opcc("norfolk");
+        let response = format!("/v1/forces/norfolk/inspections/{}/response", f.inspection);
+        let rec = format!("/v1/forces/norfolk/items/{}/response", f.rec);
+        put_any(
+            &app,
+            &response,
+            &editor,
+            json!({"comments": "Chief constable v1.", "status": "submitted"}),
+        )
+        .await;
+        put_any(
+            &app,
+            &rec,
+            &editor,
+            json!({"acceptance": "accepted", "response": "Narrative v1."}),
+        )
+        .await;
+        let pcc = pcc_path("norfolk", &f.inspection);
+        put_any(&app, &pcc, &opcc, json!({"comments": "PCC v1."})).await;
+        let publish = || app.post(&format!("{pcc}/publish")).token(&opcc).send();
+        assert_eq!(publish().await.json()["revision"], 1);
+        let doc = format!("/v1/forces/norfolk/inspections/{}/section55", f.inspection);
+        let read = |q: &str| {
+            app.get(&format!("{doc}{q}"))
+                .header("accept", "text/markdown")
+                .send()
+        };
+        let first = read("").await.text();
+        assert!(first.contains("Chief constable v1.") && first.contains("Narrative v1."));
+        // Edited after publication: the public record does not move.
+        put_any(
+            &app,
+            &response,
+            &editor,
+            json!({"comments": "INTERNAL: do not share"}),
+        )
+        .await;
+        put_any(
+            &app,
+            &rec,
+            &editor,
+            json!({"acceptance": "partially_accepted", "response": "Narrative v2."}),
+        )
+        .await;
+        assert_eq!(read("").await.text(), first);
+        // Publishing again freezes the force's work as it now stands, as revision 2.
+        let second = publish().await.json();
+        assert_eq!(second["revision"], 2, "{second}");
+        let now = app.get(&doc).send().await.json();
+        assert_eq!(now["pcc_response"]["revision"], 2);
+        assert_eq!(now["pcc_response"]["latest_revision"], 2);
+        assert_eq!(
+            now["chief_constable_response"]["comments"],
+            "INTERNAL: do not share"
+        );
+        assert_eq!(
+            now["chief_constable_response"]["items"][0]["acceptance"],
+            "partially_accepted"
+        );
+        assert!(read("").await.text().contains("Revision 2 of 2"));
+        // Revision 1 stays readable as it was.
+        let old = app.get(&format!("{doc}?revision=1")).send().await.json();
+        assert_eq!(old["pcc_response"]["revision"], 1);
+        assert_eq!(
+            old["chief_constable_response"]["comments"],
+            "Chief constable v1."
+        );
+        assert_eq!(
+            old["chief_constable_response"]["items"][0]["response"],
+            "Narrative v1."
+        );
+        assert_eq!(
+            old["chief_constable_response"]["items"][0]["acceptance"],
+            "accepted"
+        );
+        // Nothing moved since: publishing again changes nothing.
+        assert_eq!(publish().await.json()["revision"], 2);
+        // An amendment of the PCC's comments is a revision too, and freezes the work with it.
+        put_any(&app, &pcc, &opcc, json!({"comments": "PCC v3."})).await;
+        let third = app.get(&doc).send().await.json();
+        assert_eq!(third["pcc_response"]["revision"], 3);
+        assert_eq!(third["pcc_response"]["comments"], "PCC v3.");
+        assert_eq!(
+            third["chief_constable_response"]["comments"],
+            "INTERNAL: do not share"
+        );
+        let revisions = app.get(&format!("{pcc}/revisions")).send().await.json();
+        assert_eq!(revisions["items"].as_array().unwrap().len(), 3);
+        // Revisions that do not exist, and views that cannot be.
+        app.get(&format!("{doc}?revision=4"))
+            .send()
+            .await
+            .assert_problem(404, "not_found");
+        app.get(&format!("{doc}?revision=0"))
+            .send()
+            .await
+            .assert_problem(400, "bad_request");
+        app.get(&format!("{doc}?revision=x"))
+            .send()
+            .await
+            .assert_problem(400, "bad_request");
+        app.get(&format!("{doc}?revision=1&preview=true"))
+            .token(&editor)
+            .send()
+            .await
+            .assert_problem(400, "bad_request");
+        // Access is decided first: an outsider asking for a preview, valid or not, learns nothing.
+        app.get(&format!("{doc}?revision=1&preview=true"))
+            .send()
+            .await
+            .assert_problem(404, "not_found");
     }
 );

@@ -168,6 +168,19 @@ pub fn can_read_section55_document(
     can_read_force_work(p, ctx, force, Stage::Submitted)
 }
 
+/// What a publication of the PCC response makes public of the force's own work (the chief
+/// constable's response, the item answers): what had been submitted by then. A draft never
+/// becomes public by publication, and the published document never shows a draft.
+pub fn publication_carries(stage: Stage) -> bool {
+    stage >= Stage::Submitted
+}
+
+/// The document's preview (today's data, drafts marked) is for those who read the force's
+/// drafts: its own people and admin.
+pub fn can_preview_section55_document(p: &Principal, force: &str) -> bool {
+    reads_force_work_at_every_stage(p, force)
+}
+
 /// Which forces' work a caller reads in cross-force lists, as a query can apply it: every
 /// force's at every stage (admin), its own forces' at every stage, and other forces' once
 /// submitted (national readers). The same rule as `can_read_force_work`, for SQL.

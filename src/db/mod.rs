@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, the r2d2 pool, migrations
 //! and the `Db` handle that runs blocking Diesel work off the async workers.
 
+pub mod keys;
 pub mod schema;
 pub mod tls;
 mod version;
@@ -312,6 +313,8 @@ pub struct Db {
     /// SQLite's connection for the data version (`version`): the pool's cannot serve it, as a
     /// connection's data version does not move with its own commits. `None` on PostgreSQL.
     watch: Option<Arc<std::sync::Mutex<DbConn>>>,
+    /// The service's own keys, read (or made) by [`Db::migrate`].
+    keys: Arc<std::sync::OnceLock<keys::ServiceKeys>>,
 }
 
 impl Db {
@@ -341,6 +344,7 @@ impl Db {
             backend: Arc::new(backend),
             statements,
             watch,
+            keys: Arc::default(),
         })
     }
 
@@ -408,9 +412,19 @@ impl Db {
                 DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ())?,
                 DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())?,
             }
-            crate::forces::reference::ensure(conn).map_err(|e| e.to_string().into())
+            crate::forces::reference::ensure(conn)?;
+            let made = keys::ensure(conn)?;
+            let _ = self.keys.set(made);
+            Ok(())
         })
         .map_err(|e| format!("migrations failed: {e}"))
+    }
+
+    /// The service's own keys; an error before [`Db::migrate`] has run.
+    pub fn keys(&self) -> Result<&keys::ServiceKeys, AppError> {
+        self.keys
+            .get()
+            .ok_or_else(|| AppError::Internal("the service keys are not loaded".into()))
     }
 
     /// Checks the database answers (for `/readyz`).

@@ -159,6 +159,26 @@ diesel::table! {
         checklist -> Text,
         published_at -> Timestamp,
         published_by -> Text,
+        chief_constable_submitted -> Bool,
+        chief_constable_comments -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pcc_revision_answers (force_id, inspection_id, revision, item_id) {
+        force_id -> Text,
+        inspection_id -> Text,
+        revision -> Integer,
+        item_id -> Text,
+        acceptance -> Nullable<Text>,
+        response -> Text,
+    }
+}
+
+diesel::table! {
+    service_keys (name) {
+        name -> Text,
+        key -> Text,
     }
 }
 
@@ -195,6 +215,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_updates,
     pcc_responses,
     pcc_response_revisions,
+    pcc_revision_answers,
+    service_keys,
     audit_events,
 );
 

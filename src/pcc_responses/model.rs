@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{pcc_response_revisions, pcc_responses};
+use crate::db::schema::{pcc_response_revisions, pcc_responses, pcc_revision_answers};
 use crate::error::AppError;
 use crate::section55::rules::Section55Status;
 use crate::types::{Date, Timestamp};
@@ -133,6 +133,22 @@ pub struct RevisionRow {
     pub checklist: String,
     pub published_at: chrono::NaiveDateTime,
     pub published_by: String,
+    /// Whether the chief constable's response had been submitted at this publication.
+    pub chief_constable_submitted: bool,
+    /// The chief constable's comments as submitted then; `None` if not submitted.
+    pub chief_constable_comments: Option<String>,
+}
+
+/// A force's answer to an item as it stood, submitted, when a revision was published.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pcc_revision_answers)]
+pub struct RevisionAnswerRow {
+    pub force_id: String,
+    pub inspection_id: String,
+    pub revision: i32,
+    pub item_id: String,
+    pub acceptance: Option<String>,
+    pub response: String,
 }
 
 /// One published revision, readable for ever.

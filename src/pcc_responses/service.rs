@@ -4,7 +4,8 @@
 use diesel::prelude::*;
 
 use super::model::{
-    Checklist, PccResponse, PccResponseInput, PccResponseRow, PccStatus, Revision, RevisionRow,
+    Checklist, PccResponse, PccResponseInput, PccResponseRow, PccStatus, Revision,
+    RevisionAnswerRow, RevisionRow,
 };
 use crate::app::Ctx;
 use crate::audit::model::Entity;
@@ -81,7 +82,100 @@ pub async fn get(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccRe
         .await
 }
 
-fn save_revision(conn: &mut DbConn, ctx: &Ctx, row: &PccResponseRow) -> AppResult<()> {
+/// The force's part of the Section 55 document as a publication now would freeze it: the
+/// chief constable's comments and each item's acceptance and narrative, from submitted work
+/// only (`policy::publication_carries`). Item answers in item order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForceWorkAtPublication {
+    pub submitted: bool,
+    pub comments: Option<String>,
+    /// (item id, acceptance, narrative).
+    pub answers: Vec<(String, Option<String>, String)>,
+}
+
+pub fn force_work_now(
+    conn: &mut DbConn,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<ForceWorkAtPublication> {
+    use crate::db::schema::force_responses;
+    let response: Option<(String, String)> = force_responses::table
+        .find((force, inspection_id))
+        .select((force_responses::status, force_responses::comments))
+        .first(conn)
+        .optional()?;
+    let stage = match &response {
+        Some((status, _)) => crate::responses::service::stage_of(
+            crate::responses::model::ResponseStatus::from_db(status)?,
+        ),
+        None => Stage::Draft,
+    };
+    if !policy::publication_carries(stage) {
+        return Ok(ForceWorkAtPublication {
+            submitted: false,
+            comments: None,
+            answers: vec![],
+        });
+    }
+    let answers = item_responses::table
+        .filter(item_responses::force_id.eq(force))
+        .filter(item_responses::inspection_id.eq(inspection_id))
+        .order(item_responses::item_id)
+        .select((
+            item_responses::item_id,
+            item_responses::acceptance,
+            item_responses::response,
+        ))
+        .load(conn)?;
+    Ok(ForceWorkAtPublication {
+        submitted: true,
+        comments: response.map(|(_, c)| c),
+        answers,
+    })
+}
+
+/// What revision `revision` froze of the force's part.
+pub fn force_work_of_revision(
+    conn: &mut DbConn,
+    row: &RevisionRow,
+) -> AppResult<ForceWorkAtPublication> {
+    use crate::db::schema::pcc_revision_answers as a;
+    let answers = a::table
+        .filter(a::force_id.eq(&row.force_id))
+        .filter(a::inspection_id.eq(&row.inspection_id))
+        .filter(a::revision.eq(row.revision))
+        .order(a::item_id)
+        .select((a::item_id, a::acceptance, a::response))
+        .load(conn)?;
+    Ok(ForceWorkAtPublication {
+        submitted: row.chief_constable_submitted,
+        comments: row.chief_constable_comments.clone(),
+        answers,
+    })
+}
+
+/// Published revision `revision`, if there is one.
+pub fn load_revision(
+    conn: &mut DbConn,
+    force: &str,
+    inspection_id: &str,
+    revision: i32,
+) -> AppResult<Option<RevisionRow>> {
+    Ok(pcc_response_revisions::table
+        .find((force, inspection_id, revision))
+        .select(RevisionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Freezes revision `row.revision`: the PCC's comments and checklist as they are now, and the
+/// force's part as `work` holds it.
+fn save_revision(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    row: &PccResponseRow,
+    work: ForceWorkAtPublication,
+) -> AppResult<()> {
     let revision = RevisionRow {
         force_id: row.force_id.clone(),
         inspection_id: row.inspection_id.clone(),
@@ -90,10 +184,24 @@ fn save_revision(conn: &mut DbConn, ctx: &Ctx, row: &PccResponseRow) -> AppResul
         checklist: to_json_text(&Checklist::of_row(row)),
         published_at: ctx.now,
         published_by: ctx.principal.actor(),
+        chief_constable_submitted: work.submitted,
+        chief_constable_comments: work.comments,
     };
     diesel::insert_into(pcc_response_revisions::table)
         .values(&revision)
         .execute(conn)?;
+    for (item_id, acceptance, response) in work.answers {
+        diesel::insert_into(crate::db::schema::pcc_revision_answers::table)
+            .values(&RevisionAnswerRow {
+                force_id: row.force_id.clone(),
+                inspection_id: row.inspection_id.clone(),
+                revision: row.revision,
+                item_id,
+                acceptance,
+                response,
+            })
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -181,7 +289,8 @@ pub async fn put(
             if amended {
                 row.revision += 1;
                 row.published_at = Some(c.now);
-                save_revision(conn, &c, &row)?;
+                let work = force_work_now(conn, &force, &id)?;
+                save_revision(conn, &c, &row, work)?;
             }
             row.version += 1;
             row.updated_at = c.now;
@@ -252,8 +361,11 @@ pub fn unanswered_recommendations(
         .collect())
 }
 
-/// Publishes the PCC response. Refused with `422` naming each recommendation addressed to the
-/// force that has no response yet. Publishing what is already published changes nothing.
+/// Publishes the PCC response, freezing what the document then carries as a new revision.
+/// Refused with `422` naming each recommendation addressed to the force that has no response
+/// yet. Publishing again what is published makes a new revision only where the force's
+/// submitted work has moved on since the latest one (it reaches the public no other way);
+/// otherwise it changes nothing.
 pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccResponse> {
     policy::require_signed_in(&ctx.principal)?;
     let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
@@ -271,8 +383,14 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "PCC response")?;
             policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
             let mut row = existing.ok_or_else(not_found)?;
-            if row.status == PccStatus::Published.as_str() {
-                return to_resource(&c, inspection.section55_deadline, row);
+            let work = force_work_now(conn, &force, &id)?;
+            let republishing = row.status == PccStatus::Published.as_str();
+            if republishing {
+                let latest = load_revision(conn, &force, &id, row.revision)?
+                    .ok_or_else(|| AppError::Internal("the latest revision is missing".into()))?;
+                if force_work_of_revision(conn, &latest)? == work {
+                    return to_resource(&c, inspection.section55_deadline, row);
+                }
             }
             let territorial = crate::inspections::service::force_kind_is_territorial(conn, &force)?.unwrap_or(false);
             let missing = unanswered_recommendations(conn, &force, &inspection, territorial)?;
@@ -295,7 +413,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             row.first_published_at = Some(row.first_published_at.unwrap_or(c.now));
             row.version += 1;
             row.updated_at = c.now;
-            save_revision(conn, &c, &row)?;
+            save_revision(conn, &c, &row, work)?;
             let n = diesel::update(pcc_responses::table.find((&force, &id)).filter(pcc_responses::version.eq(row.version - 1)))
                 .set(&row)
                 .execute(conn)?;
@@ -308,7 +426,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
                 inspection_id: Some(&id),
                 entity: Entity::PccResponse,
                 entity_id: &format!("{force}/{id}"),
-                action: "publish",
+                action: if republishing { "amend" } else { "publish" },
                 before: Some(&before),
                 after: Some(&after),
             })?;

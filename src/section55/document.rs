@@ -6,11 +6,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::Ctx;
-use crate::auth::policy::{self, Stage};
+use crate::auth::policy;
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::forces::model::{PolicingBody, PolicingBodyKind};
 use crate::items::model::{Item, ItemKind};
 use crate::pcc_responses::model::{Checklist, PccStatus};
+use crate::pcc_responses::service::ForceWorkAtPublication;
 use crate::responses::model::{Acceptance, ResponseStatus};
 use crate::section55::rules::Section55Status;
 use crate::types::{Date, Timestamp, parse_uuid};
@@ -56,26 +58,39 @@ pub struct DocumentItemResponse {
     pub number: i32,
     pub text: String,
     pub acceptance: Option<Acceptance>,
-    /// Markdown; null when not yet written (or not yet the caller's to read).
+    /// Markdown; null when not yet written, or not submitted.
     pub response: Option<String>,
+    /// Whether the answer shown is a draft (only in a preview).
+    pub draft: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DocumentChiefConstableResponse {
-    /// Null when there is none yet, or the caller may not read it yet.
+    /// `submitted`; in a preview also `draft`; null when there is none to show.
     pub status: Option<ResponseStatus>,
-    /// Markdown; null when not yet written.
+    /// Markdown; null when not written or not submitted.
     pub comments: Option<String>,
+    /// Whether the comments and answers shown are drafts (only in a preview).
+    pub draft: bool,
+    /// Where the response is not shown: why, as the document says it (e.g. that it had not
+    /// been submitted when the PCC response was published).
+    pub note: Option<String>,
     pub items: Vec<DocumentItemResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DocumentPccResponse {
     pub status: Option<PccStatus>,
+    /// The revision shown (0 before the first publication).
     pub revision: i32,
+    /// The latest published revision; earlier ones are read with `?revision=N`.
+    pub latest_revision: i32,
+    /// When the revision shown was published.
     pub published_at: Option<Timestamp>,
-    /// Markdown; null when not yet written.
+    /// Markdown; null when not yet written or not yet published.
     pub comments: Option<String>,
+    /// Whether the comments shown are a draft (only in a preview).
+    pub draft: bool,
     /// The force's responses to items addressed to its policing body.
     pub items: Vec<DocumentItemResponse>,
 }
@@ -85,6 +100,8 @@ pub struct DocumentPccResponse {
 pub struct Section55Document {
     pub title: String,
     pub statutory_paragraph: String,
+    /// Whether this is a preview: today's data, drafts marked, not the published record.
+    pub preview: bool,
     pub force: DocumentForce,
     /// The body in office on the inspection's publication date, which answers for it.
     pub policing_body: Option<PolicingBody>,
@@ -102,13 +119,130 @@ pub struct Section55Document {
     pub section55: Section55Status,
 }
 
-/// Gathers the document as the caller may read it.
-pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Section55Document> {
+/// What the caller asked for: `?revision=` and `?preview=`, checked once access is decided.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Asked {
+    pub revision: Option<i64>,
+    pub preview: bool,
+}
+
+impl Asked {
+    fn view(self) -> AppResult<View> {
+        match (self.revision, self.preview) {
+            (Some(_), true) => Err(AppError::bad_request(
+                "a preview shows today's data: ask for it without `revision`",
+            )),
+            (None, true) => Ok(View::Preview),
+            (Some(n), false) => i32::try_from(n)
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(View::Revision)
+                .ok_or_else(|| {
+                    AppError::bad_field("revision", "a revision is a whole number from 1")
+                }),
+            (None, false) => Ok(View::Record),
+        }
+    }
+}
+
+/// Which document is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum View {
+    /// The published record: the latest revision; before the first publication, what has
+    /// been submitted so far.
+    #[default]
+    Record,
+    /// Published revision N.
+    Revision(i32),
+    /// Today's data, drafts included and marked: for those who read the force's drafts.
+    Preview,
+}
+
+pub const NOT_SUBMITTED_AT_PUBLICATION: &str =
+    "The Chief Constable's response had not been submitted when this response was published.";
+pub const NOT_SUBMITTED: &str = "The Chief Constable's response has not been submitted yet.";
+pub const DRAFT: &str = "Draft: the Chief Constable's response has not been submitted.";
+
+/// The force's part of the document, as the view carries it.
+struct ForcePart {
+    status: Option<ResponseStatus>,
+    comments: Option<String>,
+    /// Item id → (acceptance, narrative).
+    answers: std::collections::HashMap<String, (Option<String>, String)>,
+    draft: bool,
+    note: Option<String>,
+}
+
+impl ForcePart {
+    fn of(work: ForceWorkAtPublication, note_if_not_submitted: &str) -> ForcePart {
+        ForcePart {
+            status: work.submitted.then_some(ResponseStatus::Submitted),
+            comments: work.comments,
+            answers: work
+                .answers
+                .into_iter()
+                .map(|(item, acceptance, response)| (item, (acceptance, response)))
+                .collect(),
+            draft: false,
+            note: (!work.submitted).then(|| note_if_not_submitted.to_string()),
+        }
+    }
+
+    /// Today's data, drafts included.
+    fn preview(conn: &mut DbConn, force: &str, inspection: &str) -> AppResult<ForcePart> {
+        use crate::db::schema::{force_responses, item_responses};
+        use diesel::prelude::*;
+        let response = force_responses::table
+            .find((force, inspection))
+            .select(crate::responses::model::ForceResponseRow::as_select())
+            .first(conn)
+            .optional()?
+            .map(crate::responses::model::ForceResponse::from_row)
+            .transpose()?;
+        let answers = item_responses::table
+            .filter(item_responses::force_id.eq(force))
+            .filter(item_responses::inspection_id.eq(inspection))
+            .select((
+                item_responses::item_id,
+                item_responses::acceptance,
+                item_responses::response,
+            ))
+            .load::<(String, Option<String>, String)>(conn)?
+            .into_iter()
+            .map(|(item, acceptance, response)| (item, (acceptance, response)))
+            .collect();
+        let draft = response
+            .as_ref()
+            .is_none_or(|r| r.status != ResponseStatus::Submitted);
+        Ok(ForcePart {
+            status: response.as_ref().map(|r| r.status),
+            comments: response.map(|r| r.comments),
+            answers,
+            draft,
+            note: draft.then(|| DRAFT.to_string()),
+        })
+    }
+}
+
+fn not_found(force: &str) -> AppError {
+    AppError::not_found(format!(
+        "no published Section 55 response from {force} to this inspection"
+    ))
+}
+
+/// Gathers the document as the caller may read it, in the view asked for (checked once access
+/// is decided).
+pub async fn build(
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+    asked: Asked,
+) -> AppResult<Section55Document> {
     let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
     let c = ctx.clone();
     ctx.db
         .run_read(move |conn| {
-            use crate::db::schema::{force_responses, item_responses, pcc_responses};
+            use crate::db::schema::pcc_responses;
             use diesel::prelude::*;
             let inspection =
                 crate::responses::service::inspection_for_force(conn, &c, &force, &id)?;
@@ -124,10 +258,47 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
                 .transpose()?;
             let published = pcc_status == Some(PccStatus::Published);
             if !policy::can_read_section55_document(&c.principal, &c.policy, &force, published) {
+                return Err(not_found(&force));
+            }
+            if asked.preview && !policy::can_preview_section55_document(&c.principal, &force) {
                 return Err(AppError::not_found(format!(
-                    "no published Section 55 response from {force} to this inspection"
+                    "no preview of {force}'s Section 55 response for this caller"
                 )));
             }
+            let view = asked.view()?;
+            let latest_revision = pcc.as_ref().map_or(0, |r| r.revision);
+            // The revision shown, where the view shows a published one.
+            let revision = match view {
+                View::Preview => None,
+                View::Revision(n) => Some(
+                    crate::pcc_responses::service::load_revision(conn, &force, &id, n)?
+                        .filter(|_| published)
+                        .ok_or_else(|| AppError::not_found(format!("no published revision {n}")))?,
+                ),
+                View::Record if published => Some(
+                    crate::pcc_responses::service::load_revision(
+                        conn,
+                        &force,
+                        &id,
+                        latest_revision,
+                    )?
+                    .ok_or_else(|| AppError::Internal("the latest revision is missing".into()))?,
+                ),
+                View::Record => None,
+            };
+            let preview = view == View::Preview;
+            let part = match (&revision, preview) {
+                (_, true) => ForcePart::preview(conn, &force, &id)?,
+                (Some(r), false) => ForcePart::of(
+                    crate::pcc_responses::service::force_work_of_revision(conn, r)?,
+                    NOT_SUBMITTED_AT_PUBLICATION,
+                ),
+                (None, false) => ForcePart::of(
+                    crate::pcc_responses::service::force_work_now(conn, &force, &id)?,
+                    NOT_SUBMITTED,
+                ),
+            };
+
             let territorial = force_row.kind == crate::forces::model::ForceKind::Territorial;
             let in_scope = inspection.covers(&force, territorial);
             let body =
@@ -162,43 +333,22 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
                 })
                 .count();
 
-            let fr = force_responses::table
-                .find((&force, &id))
-                .select(crate::responses::model::ForceResponseRow::as_select())
-                .first(conn)
-                .optional()?
-                .map(crate::responses::model::ForceResponse::from_row)
-                .transpose()?;
-            let fr_stage = fr.as_ref().map_or(Stage::Draft, |r| {
-                crate::responses::service::stage_of(r.status)
-            });
-            // Publication of the PCC response makes the chief constable's part of the document public.
-            let sees_force_work =
-                published || policy::can_read_force_work(&c.principal, &c.policy, &force, fr_stage);
-            let answers: Vec<crate::responses::model::ItemResponseRow> = if sees_force_work {
-                item_responses::table
-                    .filter(item_responses::force_id.eq(&force))
-                    .filter(item_responses::inspection_id.eq(&id))
-                    .select(crate::responses::model::ItemResponseRow::as_select())
-                    .load(conn)?
-            } else {
-                vec![]
-            };
             let mut chief_items = Vec::new();
             let mut body_items = Vec::new();
             for i in &mine {
-                let answer = answers.iter().find(|a| a.item_id == i.id);
+                let answer = part.answers.get(&i.id);
                 let entry = DocumentItemResponse {
                     kind: i.kind,
                     number: i.number,
                     text: i.text.clone(),
                     acceptance: answer
-                        .and_then(|a| a.acceptance.as_deref())
+                        .and_then(|(a, _)| a.as_deref())
                         .map(Acceptance::from_db)
                         .transpose()?,
                     response: answer
-                        .map(|a| a.response.clone())
+                        .map(|(_, r)| r.clone())
                         .filter(|r| !r.trim().is_empty()),
+                    draft: part.draft && answer.is_some(),
                 };
                 if i.to_chief_constable_of(&force, in_scope) {
                     chief_items.push(entry);
@@ -206,46 +356,70 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
                     body_items.push(entry);
                 }
             }
-            let sees_pcc = pcc_status.is_some_and(|s| {
-                policy::can_read_force_work(
-                    &c.principal,
-                    &c.policy,
-                    &force,
-                    crate::pcc_responses::service::stage_of(s),
-                )
-            });
             let first_published = pcc.as_ref().and_then(|r| r.first_published_at);
             let section55 = crate::forces::worklist::section55_of(
                 inspection.section55_deadline,
                 first_published,
                 c.policy.today,
             );
-            let checklist = match (&pcc, sees_pcc) {
-                (Some(r), true) => Checklist::of_row(r),
-                _ => Checklist::default(),
-            };
-            let pcc_response = DocumentPccResponse {
-                status: if sees_pcc { pcc_status } else { None },
-                revision: pcc.as_ref().filter(|_| sees_pcc).map_or(0, |r| r.revision),
-                published_at: pcc
-                    .as_ref()
-                    .filter(|_| sees_pcc)
-                    .and_then(|r| r.published_at)
-                    .map(Timestamp::from),
-                comments: pcc
-                    .as_ref()
-                    .filter(|_| sees_pcc)
-                    .map(|r| r.comments.clone())
-                    .filter(|t| !t.trim().is_empty()),
-                items: body_items,
+            let written = |t: &String| !t.trim().is_empty();
+            let (pcc_response, checklist) = match (&revision, &pcc) {
+                (Some(r), Some(current)) => (
+                    DocumentPccResponse {
+                        status: Some(PccStatus::Published),
+                        revision: r.revision,
+                        latest_revision,
+                        published_at: Some(Timestamp::from(r.published_at)),
+                        comments: Some(r.comments.clone()).filter(written),
+                        draft: false,
+                        items: body_items,
+                    },
+                    // The office's record of its steps changes in place: the latest revision
+                    // shows it as it is, an earlier one as it stood then.
+                    if r.revision == latest_revision {
+                        Checklist::of_row(current)
+                    } else {
+                        crate::pcc_responses::model::Revision::from_row(r.clone())?.checklist
+                    },
+                ),
+                (None, Some(current)) if preview => (
+                    DocumentPccResponse {
+                        status: pcc_status,
+                        revision: current.revision,
+                        latest_revision,
+                        published_at: current.published_at.map(Timestamp::from),
+                        comments: Some(current.comments.clone()).filter(written),
+                        draft: pcc_status == Some(PccStatus::Draft),
+                        items: body_items,
+                    },
+                    Checklist::of_row(current),
+                ),
+                _ => (
+                    DocumentPccResponse {
+                        // A draft's existence is the force's to know.
+                        status: pcc_status.filter(|s| {
+                            policy::can_read_force_work(
+                                &c.principal,
+                                &c.policy,
+                                &force,
+                                crate::pcc_responses::service::stage_of(*s),
+                            )
+                        }),
+                        revision: 0,
+                        latest_revision,
+                        published_at: None,
+                        comments: None,
+                        draft: false,
+                        items: body_items,
+                    },
+                    Checklist::default(),
+                ),
             };
             let chief_constable_response = DocumentChiefConstableResponse {
-                status: fr.as_ref().filter(|_| sees_force_work).map(|r| r.status),
-                comments: fr
-                    .as_ref()
-                    .filter(|_| sees_force_work)
-                    .map(|r| r.comments.clone())
-                    .filter(|t| !t.trim().is_empty()),
+                status: part.status,
+                comments: part.comments.filter(written),
+                draft: part.draft,
+                note: part.note,
                 items: chief_items,
             };
             let mut names = Vec::new();
@@ -263,6 +437,7 @@ pub async fn build(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<Sec
             Ok(Section55Document {
                 title: title_line(body.as_ref(), &force_row.name),
                 statutory_paragraph: STATUTORY_PARAGRAPH.into(),
+                preview,
                 force: DocumentForce {
                     id: force.clone(),
                     name: force_row.name.clone(),

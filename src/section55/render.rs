@@ -7,6 +7,35 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 use super::document::{
     DocumentItem, DocumentItemResponse, INSPECTORATE, NOT_WRITTEN, Section55Document, short_name,
 };
+
+pub const PREVIEW: &str =
+    "Preview: today's data, not the published record. Drafts are marked as such.";
+pub const NOT_SUBMITTED_ANSWER: &str = "Not submitted.";
+const DRAFT_ANSWER: &str = "Draft:";
+const PCC_DRAFT: &str = "Draft: not yet published.";
+
+/// What an item without an answer shows: where the force's part is not shown because it was
+/// not submitted, that; otherwise that it is not yet written.
+fn missing_answer(d: &Section55Document) -> &'static str {
+    let cc = &d.chief_constable_response;
+    if cc.note.is_some() && !cc.draft {
+        NOT_SUBMITTED_ANSWER
+    } else {
+        NOT_WRITTEN
+    }
+}
+
+/// `Revision 2 of 3, published 1 July 2025.` where there is more than one.
+fn revision_line(d: &Section55Document) -> Option<String> {
+    let p = &d.pcc_response;
+    (p.latest_revision > 1 && p.revision > 0).then(|| {
+        let on = p
+            .published_at
+            .map(|t| format!(", published {}", Date(t.naive().date()).long()))
+            .unwrap_or_default();
+        format!("Revision {} of {}{on}.", p.revision, p.latest_revision)
+    })
+}
 use crate::items::model::ItemKind;
 use crate::pcc_responses::model::Checklist;
 use crate::types::Date;
@@ -83,6 +112,9 @@ pub fn markdown(d: &Section55Document) -> String {
     };
     let body_short = short_name(d.policing_body.as_ref().map(|b| b.kind));
     para(&mut out, &format!("# {}", md_escape_inline(&d.title)));
+    if d.preview {
+        para(&mut out, &format!("> **{PREVIEW}**"));
+    }
     para(&mut out, &d.statutory_paragraph);
     let field = |out: &mut String, label: &str, value: &str| {
         out.push_str(&format!("**{label}:**\n\n{}\n\n", value.trim_end()));
@@ -148,15 +180,16 @@ pub fn markdown(d: &Section55Document) -> String {
         &mut out,
         "## Chief Constable response to report and any Recommendations/Areas For Improvement",
     );
-    para(
-        &mut out,
-        d.chief_constable_response
-            .comments
-            .as_deref()
-            .unwrap_or(NOT_WRITTEN),
-    );
-    for r in &d.chief_constable_response.items {
-        response_md(&mut out, r);
+    let cc = &d.chief_constable_response;
+    if let Some(note) = &cc.note {
+        para(&mut out, &format!("*{note}*"));
+    }
+    if cc.comments.is_some() || cc.note.is_none() {
+        para(&mut out, cc.comments.as_deref().unwrap_or(NOT_WRITTEN));
+    }
+    let missing = missing_answer(d);
+    for r in &cc.items {
+        response_md(&mut out, r, missing);
     }
     para(
         &mut out,
@@ -164,12 +197,18 @@ pub fn markdown(d: &Section55Document) -> String {
             "## {body_short} response to report and any Recommendations/Areas For Improvement"
         ),
     );
+    if let Some(line) = revision_line(d) {
+        para(&mut out, &format!("*{line}*"));
+    }
+    if d.pcc_response.draft {
+        para(&mut out, &format!("*{PCC_DRAFT}*"));
+    }
     para(
         &mut out,
         d.pcc_response.comments.as_deref().unwrap_or(NOT_WRITTEN),
     );
     for r in &d.pcc_response.items {
-        response_md(&mut out, r);
+        response_md(&mut out, r, missing);
     }
     para(&mut out, "## For Office Use Only:");
     for (label, date) in checklist_lines(&d.checklist, &d.force.name) {
@@ -195,14 +234,17 @@ fn item_md(out: &mut String, i: &DocumentItem) {
     ));
 }
 
-fn response_md(out: &mut String, r: &DocumentItemResponse) {
+fn response_md(out: &mut String, r: &DocumentItemResponse, missing: &str) {
     out.push_str(&format!(
         "### {} {}\n\n{}\n\n",
         kind_label(r.kind),
         r.number,
         r.text.trim_end()
     ));
-    out.push_str(r.response.as_deref().unwrap_or(NOT_WRITTEN).trim_end());
+    if r.draft {
+        out.push_str(&format!("*{DRAFT_ANSWER}*\n\n"));
+    }
+    out.push_str(r.response.as_deref().unwrap_or(missing).trim_end());
     out.push_str("\n\n");
 }
 
@@ -280,6 +322,7 @@ pub fn markdown_to_html(md: &str) -> String {
 const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}\
 h1{font-size:1.6rem;line-height:1.25}h2{font-size:1.3rem;margin-top:2rem;border-top:1px solid #b1b4b6;padding-top:1rem}\
 h3{font-size:1.1rem}dt{font-weight:bold;margin-top:.75rem}dd{margin:0}.pending{color:#505a5f;font-style:italic}\
+.preview{border-left:5px solid #f47738;padding:.5rem 1rem;background:#fef3e9}\
 ul.checklist{list-style:none;padding:0}ul.checklist li{margin:.25rem 0}\
 @media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}h3{break-after:avoid}a{color:inherit}a[href^=http]::after{content:\" (\" attr(href) \")\";font-size:9pt}}";
 
@@ -300,9 +343,15 @@ pub fn html(d: &Section55Document) -> String {
     h.push_str(&format!(
         "<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
     ));
+    h.push_str(&format!("<h1>{}</h1>\n", escape(&d.title)));
+    if d.preview {
+        h.push_str(&format!(
+            "<p class=\"preview\"><strong>{}</strong></p>\n",
+            escape(PREVIEW)
+        ));
+    }
     h.push_str(&format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<dl>\n",
-        escape(&d.title),
+        "<p>{}</p>\n<dl>\n",
         escape(&d.statutory_paragraph)
     ));
     let dd = |h: &mut String, label: &str, value: String| {
@@ -362,21 +411,32 @@ pub fn html(d: &Section55Document) -> String {
         }
     }
     h.push_str("<h2>Chief Constable response to report and any Recommendations/Areas For Improvement</h2>\n");
-    h.push_str(&markdown_or_pending(
-        d.chief_constable_response.comments.as_deref().unwrap_or(""),
-    ));
-    for r in &d.chief_constable_response.items {
-        response_html(&mut h, r);
+    let cc = &d.chief_constable_response;
+    if let Some(note) = &cc.note {
+        h.push_str(&format!("<p class=\"pending\">{}</p>\n", escape(note)));
+    }
+    if cc.comments.is_some() || cc.note.is_none() {
+        h.push_str(&markdown_or_pending(cc.comments.as_deref().unwrap_or("")));
+    }
+    let missing = missing_answer(d);
+    for r in &cc.items {
+        response_html(&mut h, r, missing);
     }
     h.push_str(&format!(
         "<h2>{} response to report and any Recommendations/Areas For Improvement</h2>\n",
         escape(body_short)
     ));
+    if let Some(line) = revision_line(d) {
+        h.push_str(&format!("<p class=\"pending\">{}</p>\n", escape(&line)));
+    }
+    if d.pcc_response.draft {
+        h.push_str(&format!("<p class=\"pending\">{}</p>\n", escape(PCC_DRAFT)));
+    }
     h.push_str(&markdown_or_pending(
         d.pcc_response.comments.as_deref().unwrap_or(""),
     ));
     for r in &d.pcc_response.items {
-        response_html(&mut h, r);
+        response_html(&mut h, r, missing);
     }
     h.push_str("<h2>For Office Use Only:</h2>\n<ul class=\"checklist\">\n");
     for (label, date) in checklist_lines(&d.checklist, &d.force.name) {
@@ -418,14 +478,20 @@ fn item_html(h: &mut String, i: &DocumentItem) {
     ));
 }
 
-fn response_html(h: &mut String, r: &DocumentItemResponse) {
+fn response_html(h: &mut String, r: &DocumentItemResponse, missing: &str) {
     h.push_str(&format!(
         "<h3>{} {}</h3>\n<p>{}</p>\n",
         kind_label(r.kind),
         r.number,
         escape(&r.text)
     ));
-    h.push_str(&markdown_or_pending(r.response.as_deref().unwrap_or("")));
+    if r.draft {
+        h.push_str(&format!("<p class=\"pending\">{DRAFT_ANSWER}</p>\n"));
+    }
+    match r.response.as_deref() {
+        Some(text) => h.push_str(&markdown_or_pending(text)),
+        None => h.push_str(&format!("<p class=\"pending\">{}</p>\n", escape(missing))),
+    }
 }
 
 #[cfg(test)]

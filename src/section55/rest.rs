@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::document::{Section55Document, build};
+use super::document::{Asked, Section55Document, build};
 use super::render;
 use crate::app::Ctx;
 use crate::error::{AppError, AppResult, Problem};
@@ -49,28 +49,37 @@ pub fn negotiate(accept: Option<&str>) -> Format {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct FormatParam {
+pub struct DocumentParams {
     /// Overrides `Accept`: `json`, `md` or `html`.
     pub format: Option<String>,
+    /// A published revision (1 is the first); the latest when absent.
+    pub revision: Option<i64>,
+    /// `true`: today's data with drafts marked, not the published record. For the force's own
+    /// people and admin; `404` to anyone else.
+    pub preview: Option<bool>,
 }
 
 /// The Section 55 response of a force for an inspection, laid out as the published documents:
 /// JSON, Markdown (`Accept: text/markdown`) or HTML (`Accept: text/html`). Anyone reads it once
-/// the PCC response is published; before that, the force's people and national readers.
-#[utoipa::path(tag = "section55", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"), FormatParam), responses(
+/// the PCC response is published; before that, the force's people and national readers. A
+/// published document is a record: each revision shows the force's submitted work as it stood
+/// when that revision was published, and never a draft; `?preview=true` shows the force's own
+/// people today's data with drafts marked.
+#[utoipa::path(tag = "section55", params(("force" = String, Path, description = "Force id"), ("id" = uuid::Uuid, Path, description = "Inspection id"), DocumentParams), responses(
     (status = 200, description = "The document", content(
         (Section55Document = "application/json"),
         (String = "text/markdown"),
         (String = "text/html"),
     )),
-    (status = 404, description = "Not in scope, or not published and not the caller's to read", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A revision that is not a whole number from 1, or a preview asked for with a revision", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "Not in scope, not published and not the caller's to read, no such revision, or a preview the caller may not read", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}/inspections/{id}/section55")]
 pub async fn section55_document(
     ctx: Ctx,
     req: HttpRequest,
     path: Path<(String, String)>,
-    q: Query<FormatParam>,
+    q: Query<DocumentParams>,
 ) -> AppResult<HttpResponse> {
     let format = match q.format.as_deref() {
         None | Some("") => negotiate(
@@ -88,7 +97,11 @@ pub async fn section55_document(
             ));
         }
     };
-    let doc = build(&ctx, &path.0, &path.1).await?;
+    let asked = Asked {
+        revision: q.revision,
+        preview: q.preview.unwrap_or(false),
+    };
+    let doc = build(&ctx, &path.0, &path.1, asked).await?;
     let mut res = HttpResponse::Ok();
     res.insert_header((header::VARY, "Accept"));
     Ok(match format {

@@ -1,0 +1,3 @@
+DROP TABLE pcc_revision_answers;
+ALTER TABLE pcc_response_revisions DROP COLUMN chief_constable_comments;
+ALTER TABLE pcc_response_revisions DROP COLUMN chief_constable_submitted;
