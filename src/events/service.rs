@@ -12,7 +12,7 @@ use crate::auth::policy::{self, Stage};
 use crate::db::DbConn;
 use crate::db::schema::{audit_events, force_responses, inspections, pcc_responses};
 use crate::error::AppResult;
-use crate::types::{Date, Timestamp, decode_cursor, encode_cursor};
+use crate::types::{Date, Timestamp};
 
 /// One change.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -27,8 +27,10 @@ pub struct Event {
     pub action: String,
 }
 
-/// A page of the feed. `next_cursor` is where to resume: the last change looked at (visible to
-/// the caller or not), so nothing is missed and nothing repeated.
+/// A page of the feed. `next_cursor` is where to resume: after the last change on the page (or
+/// where the caller asked to start, for an empty page), so nothing is repeated, and a change
+/// hidden from the caller now is seen once it becomes readable. Cursors are sealed
+/// (`cursor`): what a caller receives moves only with what it may read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventPage {
     pub events: Vec<Event>,
@@ -40,8 +42,9 @@ const MAX_SCAN: i64 = 5_000;
 
 pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<EventPage> {
     policy::require_public_read(&ctx.principal, &ctx.policy)?;
+    let key = ctx.db.keys()?.feed_cursor.clone();
     let start: i64 = match after.as_deref() {
-        Some(c) => decode_cursor("after", c)?,
+        Some(c) => super::cursor::open(&key, "after", c)?,
         None => 0,
     };
     let c = ctx.clone();
@@ -49,6 +52,8 @@ pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<Eve
         .run_read(move |conn| {
             let mut events = Vec::new();
             let mut position = start;
+            // Where the page ends for the caller: its last event, or where it started.
+            let mut resume = start;
             let mut scanned = 0;
             loop {
                 let batch = (limit * 4).min(MAX_SCAN - scanned).max(1);
@@ -64,8 +69,9 @@ pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<Eve
                 for row in rows {
                     position = row.id;
                     if visible.allows(&c, &row) {
+                        resume = row.id;
                         events.push(Event {
-                            cursor: encode_cursor(&row.id),
+                            cursor: super::cursor::seal(&key, row.id),
                             at: row.at.into(),
                             entity: Entity::from_db(&row.entity)?,
                             force_id: row.force_id,
@@ -77,11 +83,17 @@ pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<Eve
                         }
                     }
                 }
-                if events.len() as i64 >= limit || fetched < batch || scanned >= MAX_SCAN {
+                if events.len() as i64 >= limit || fetched < batch {
+                    break;
+                }
+                if scanned >= MAX_SCAN {
+                    // A run of changes the caller may not read, longer than one request scans:
+                    // resume past it, or the caller would never get beyond it.
+                    resume = position;
                     break;
                 }
             }
-            let next_cursor = (position > 0).then(|| encode_cursor(&position));
+            let next_cursor = (resume > 0).then(|| super::cursor::seal(&key, resume));
             Ok(EventPage {
                 events,
                 next_cursor,
