@@ -128,28 +128,85 @@ impl FromRequest for Ctx {
 }
 
 pub fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {
-    let principal = principal_from_request(req)?;
-    if let Some(sub) = &principal.sub {
-        tracing::Span::current().record("principal.sub", sub.as_str());
-    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    if let Some(limiter) = &state.limiter {
-        let key = match &principal.sub {
-            Some(sub) => format!("sub:{sub}"),
-            None => format!(
-                "addr:{}",
-                req.peer_addr()
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_default()
-            ),
-        };
-        limiter
-            .check(&key, Instant::now())
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let principal = match &state.limiter {
+        Some(limiter) => signed_in_within_limits(req, state, limiter)?,
+        None => principal_from_request(req)?,
+    };
+    if let Some(sub) = &principal.sub {
+        tracing::Span::current().record("principal.sub", sub.as_str());
     }
     Ok(state.ctx(principal))
+}
+
+/// The caller's address as the rate limit counts it: the peer's, or behind a trusted proxy
+/// the client its `X-Forwarded-For` names.
+fn client_address(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    state
+        .config
+        .trusted_proxies
+        .client(req.peer_addr().map(|a| a.ip()), forwarded)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
+/// The key of the caller's bucket: its token's subject, or its address when anonymous.
+fn rate_key(req: &HttpRequest, state: &AppState, principal: &Principal) -> String {
+    match &principal.sub {
+        Some(sub) => format!("sub:{sub}"),
+        None => format!("addr:{}", client_address(req, state)),
+    }
+}
+
+/// Signs the caller in and counts the request. Failed sign-ins count against the caller's
+/// address in a bucket of their own, which is looked at before any signature is checked: a
+/// flood of bad tokens is refused with `429` without the work of verifying them.
+fn signed_in_within_limits(
+    req: &HttpRequest,
+    state: &AppState,
+    limiter: &crate::limits::RateLimiter,
+) -> Result<Principal, AppError> {
+    let now = Instant::now();
+    let limited = |retry_after_secs| AppError::RateLimited { retry_after_secs };
+    let verified_already = req.extensions().get::<Principal>().is_some();
+    let presents_token = req.headers().contains_key(header::AUTHORIZATION);
+    let failures = format!("fail:{}", client_address(req, state));
+    if presents_token && !verified_already {
+        limiter.peek(&failures, now).map_err(limited)?;
+    }
+    let principal = match principal_from_request(req) {
+        Ok(p) => p,
+        Err(e) => {
+            if let AppError::Unauthenticated(_) = e {
+                let _ = limiter.check(&failures, now);
+            }
+            return Err(e);
+        }
+    };
+    limiter
+        .check(&rate_key(req, state, &principal), now)
+        .map_err(limited)?;
+    Ok(principal)
+}
+
+/// Counts `extra` more requests against the caller's bucket: a GraphQL batch counts as its
+/// operations.
+pub fn charge_more(req: &HttpRequest, ctx: &Ctx, extra: u32) -> Result<(), AppError> {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return Ok(());
+    };
+    match (&state.limiter, extra) {
+        (Some(limiter), 1..) => limiter
+            .check_n(&rate_key(req, state, &ctx.principal), extra, Instant::now())
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs }),
+        _ => Ok(()),
+    }
 }
 
 /// Every REST route under `/v1`, collected into the OpenAPI document as well.
@@ -258,7 +315,7 @@ pub fn app(
             .route(web::get().to(crate::graphql::get)),
     )
     .route("/graphiql/{file}", web::get().to(crate::graphql::asset))
-    .route("/metrics", web::get().to(crate::ops::metrics))
+    .route("/metrics", web::get().to(crate::ops::metrics_on_main))
     .route("/openapi.yaml", web::get().to(crate::ops::openapi_yaml))
     .route("/", web::get().to(crate::ops::index))
     .wrap(ErrorHandlers::new().default_handler(crate::rest::problem_for_framework_errors))
@@ -406,6 +463,19 @@ pub fn serve(state: AppState, listen: &str) -> std::io::Result<(Server, std::net
         "HTTP workers and their database threads"
     );
     let state = web::Data::new(state);
+    if let Some(metrics_listen) = state.config.metrics_listen.clone() {
+        let shared = state.clone();
+        let metrics = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/metrics", web::get().to(crate::ops::metrics))
+        })
+        .workers(1)
+        .bind(&metrics_listen)?
+        .run();
+        tracing::info!(listen = %metrics_listen, "metrics");
+        actix_web::rt::spawn(metrics);
+    }
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
         .worker_max_blocking_threads(db_threads)

@@ -47,6 +47,16 @@ impl FromStr for Secret {
         if s.len() < 32 {
             return Err("an HS256 secret must be at least 32 bytes".into());
         }
+        // Copied from an example, a secret is everyone's: refuse the placeholders.
+        let lower = s.to_ascii_lowercase();
+        if ["change-me", "changeme", "change_me", "placeholder"]
+            .iter()
+            .any(|p| lower.contains(p))
+        {
+            return Err(
+                "the HS256 secret is a placeholder: make one with `openssl rand -hex 32`".into(),
+            );
+        }
         Ok(Secret(s.to_string()))
     }
 }
@@ -116,6 +126,21 @@ pub struct Config {
     /// Whether anonymous callers read published documents.
     #[arg(long, env = "OVERSIGHT_PUBLIC_READ", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub public_read: bool,
+
+    /// Reverse proxies (comma-separated CIDRs) whose `X-Forwarded-For` names the client, for
+    /// the rate limit; none by default, when the peer's address is the client's.
+    #[arg(
+        long,
+        env = "OVERSIGHT_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: crate::limits::TrustedProxies,
+
+    /// A separate address to serve `/metrics` on. Without it `/metrics` is served on the main
+    /// listener to loopback callers only.
+    #[arg(long, env = "OVERSIGHT_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
 
     /// Requests per second per token (per address for anonymous callers); 0 turns it off.
     #[arg(
@@ -199,6 +224,8 @@ impl Config {
             jwt_audience: "oversight".into(),
             public_read: true,
             rate_limit: 0,
+            trusted_proxies: Default::default(),
+            metrics_listen: None,
             demo: Some(false),
             log_format: LogFormat::Text,
             cors_origins: String::new(),

@@ -374,3 +374,102 @@ both_backends!(
             .assert_problem(401, "unauthenticated");
     }
 );
+
+both_backends!(
+    failed_sign_ins_are_limited_by_address_before_any_signature_is_checked,
+    |app| async move {
+        let limited = app
+            .like(|c| {
+                c.rate_limit = 5;
+                c.trusted_proxies = "10.0.0.0/8".parse().unwrap();
+            })
+            .await;
+        let forged = sign(
+            &Header::new(Algorithm::HS256),
+            &claims(),
+            b"not the secret at all, no",
+        );
+        let attempt = |peer: &'static str, forwarded: Option<&'static str>| {
+            let limited = &limited;
+            let forged = &forged;
+            async move {
+                let mut req = limited.get("/v1/forces").token(forged).peer(peer);
+                if let Some(f) = forwarded {
+                    req = req.header("x-forwarded-for", f);
+                }
+                req.send().await
+            }
+        };
+        let mut codes = vec![];
+        for _ in 0..20 {
+            let res = attempt("203.0.113.5:4000", None).await;
+            if res.status == 429 {
+                res.assert_problem(429, "rate_limited");
+                assert!(res.header("retry-after").is_some());
+            }
+            codes.push(res.status.as_u16());
+        }
+        assert_eq!(codes.iter().filter(|c| **c == 401).count(), 5, "{codes:?}");
+        assert_eq!(codes.iter().filter(|c| **c == 429).count(), 15, "{codes:?}");
+        // Another address has a bucket of its own; a client cannot pick its address by header
+        // unless its peer is a trusted proxy.
+        assert_eq!(attempt("203.0.113.6:4000", None).await.status, 401);
+        assert_eq!(
+            attempt("203.0.113.6:4000", Some("203.0.113.5"))
+                .await
+                .status,
+            401
+        );
+        // Behind a trusted proxy the forwarded client is the one counted.
+        for _ in 0..5 {
+            assert_eq!(
+                attempt("10.0.0.2:80", Some("198.51.100.7")).await.status,
+                401
+            );
+        }
+        attempt("10.0.0.2:80", Some("198.51.100.7"))
+            .await
+            .assert_problem(429, "rate_limited");
+        assert_eq!(
+            attempt("10.0.0.2:80", Some("198.51.100.8, 10.0.0.9"))
+                .await
+                .status,
+            401
+        );
+        // A GraphQL batch counts as its operations.
+        let token = limited.analyst();
+        let batch = |n: usize| {
+            let ops: Vec<Value> = (0..n)
+                .map(|_| json!({"query": "{ forces { id } }"}))
+                .collect();
+            limited
+                .post("/graphql")
+                .token(&token)
+                .peer("192.0.2.1:1")
+                .json(Value::Array(ops))
+                .send()
+        };
+        assert_eq!(batch(4).await.status, 200);
+        batch(4).await.assert_problem(429, "rate_limited");
+    }
+);
+
+both_backends!(
+    a_token_whose_audience_is_a_list_holding_ours_is_accepted,
+    |app| async move {
+        let with = |aud: Value| {
+            let mut c = claims();
+            c["aud"] = aud;
+            sign(&Header::new(Algorithm::HS256), &c, SECRET.as_bytes())
+        };
+        let listed = with(json!(["api://elsewhere", "oversight"]));
+        assert_eq!(app.get("/v1/audit").token(&listed).send().await.status, 200);
+        let gql = app.gql(Some(&listed), "{ forces { id } }", json!({})).await;
+        assert!(gql["errors"].is_null(), "{gql}");
+        app.get("/v1/audit")
+            .token(&with(json!(["api://elsewhere"])))
+            .send()
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+);

@@ -524,6 +524,13 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
             "a batch holds at most {MAX_BATCH} operations"
         )));
     }
+    // A batch counts against the rate limit as its operations: the first was counted with
+    // the request.
+    if let async_graphql::BatchRequest::Batch(ops) = &batch
+        && let Err(e) = crate::app::charge_more(&req, &ctx, (ops.len() as u32).saturating_sub(1))
+    {
+        return problem(e);
+    }
     // Every operation is checked before any runs; the checked document goes to the executor.
     let prepare = |mut op: async_graphql::Request| {
         let checked = state.queries.check(&op.query)?;

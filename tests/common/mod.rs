@@ -349,6 +349,7 @@ impl TestApp {
             path: path.to_string(),
             headers: vec![],
             body: None,
+            peer: None,
         }
     }
 
@@ -460,6 +461,7 @@ pub struct Req<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl<'a> Req<'a> {
@@ -478,6 +480,12 @@ impl<'a> Req<'a> {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The address the request comes from (`ip:port`).
+    pub fn peer(mut self, addr: &str) -> Self {
+        self.peer = Some(addr.parse().unwrap());
         self
     }
 
@@ -506,6 +514,9 @@ impl<'a> Req<'a> {
         }
         if let Some(b) = self.body {
             r = r.set_payload(b);
+        }
+        if let Some(addr) = self.peer {
+            r = r.peer_addr(addr);
         }
         let res = self.app.svc.call(r.to_request()).await.unwrap_or_else(|e| {
             e.error_response()
