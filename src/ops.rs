@@ -131,7 +131,27 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     }))
 }
 
-/// Prometheus text exposition.
+/// `/metrics` on the main listener: for loopback callers not forwarded by a proxy (a scraper
+/// on the host), and only while no separate metrics listener is configured. Anyone else gets
+/// `404`, as for a path that does not exist.
+pub async fn metrics_on_main(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+        && !req.headers().contains_key("x-forwarded-for")
+        && !req
+            .headers()
+            .contains_key(actix_web::http::header::FORWARDED);
+    if state.config.metrics_listen.is_some() || !local {
+        return actix_web::ResponseError::error_response(&crate::error::AppError::not_found(
+            "no such resource",
+        ));
+    }
+    metrics(state).await
+}
+
+/// Prometheus text exposition (on `OVERSIGHT_METRICS_LISTEN`, for whoever reaches it).
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     use std::fmt::Write;
     let mut out = String::new();

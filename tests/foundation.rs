@@ -648,13 +648,24 @@ both_backends!(operations_endpoints_answer, |app| async move {
     assert_eq!(res.header("x-request-id").as_deref(), Some("abc-123"));
     let made = app.get("/v1/forces").send().await;
     assert!(made.header("x-request-id").is_some());
-    let metrics = app.get("/metrics").send().await.text();
+    let metrics = app.get("/metrics").peer("127.0.0.1:9").send().await.text();
     assert!(
         metrics.contains(
             "oversight_http_requests_total{method=\"GET\",route=\"/v1/forces\",status=\"200\"}"
         ),
         "{metrics}"
     );
+    // Metrics are for a scraper on the host: not for other addresses, nor through a proxy.
+    for (peer, forwarded) in [
+        ("203.0.113.5:1", None),
+        ("127.0.0.1:9", Some("203.0.113.5")),
+    ] {
+        let mut req = app.get("/metrics").peer(peer);
+        if let Some(f) = forwarded {
+            req = req.header("x-forwarded-for", f);
+        }
+        req.send().await.assert_problem(404, "not_found");
+    }
     let openapi = app.get("/openapi.yaml").send().await.text();
     assert!(openapi.starts_with("openapi: 3.1"));
     app.req(actix_web::http::Method::DELETE, "/v1/forces")

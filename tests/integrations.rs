@@ -1391,7 +1391,7 @@ const ANSWERED: &str = r#"query($id: ID!) { inspection(id: $id) { title
 
 /// Answers kept and served again so far, from `/metrics`.
 async fn answers_counted(app: &TestApp) -> (u64, u64) {
-    let text = app.get("/metrics").send().await.text();
+    let text = app.get("/metrics").peer("127.0.0.1:9").send().await.text();
     let count = |outcome: &str| {
         let prefix = format!("oversight_graphql_answers_total{{outcome=\"{outcome}\"}} ");
         text.lines()
@@ -1564,7 +1564,7 @@ both_backends!(
         let off = app.like(|c| c.answer_cache_mb = 0).await;
         let f = off.fixture().await;
         let opcc = off.opcc("norfolk");
-        let text = off.get("/metrics").send().await.text();
+        let text = off.get("/metrics").peer("127.0.0.1:9").send().await.text();
         assert!(!text.contains("oversight_graphql_answers_total"));
         let mut costs = vec![];
         for _ in 0..2 {

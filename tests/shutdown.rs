@@ -41,3 +41,36 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     let status = server.child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
 }
+
+/// With `OVERSIGHT_METRICS_LISTEN`, metrics are served there and nowhere else.
+#[test]
+fn metrics_move_to_their_own_listener_when_one_is_configured() {
+    let metrics_port = common::free_port();
+    let listen = format!("127.0.0.1:{metrics_port}");
+    let server = common::Binary::on_new_sqlite(
+        &[("OVERSIGHT_METRICS_LISTEN", listen.as_str())],
+        Stdio::null(),
+    );
+    let started = std::time::Instant::now();
+    let scraped = loop {
+        match common::http(metrics_port, "GET", "/metrics", None, "") {
+            Ok(answer) => break answer,
+            Err(_) if started.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("the metrics listener does not answer: {e}"),
+        }
+    };
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+    assert!(
+        scraped.contains("oversight_db_statements_total"),
+        "{scraped}"
+    );
+    let main = common::http(server.port, "GET", "/metrics", None, "").unwrap();
+    assert!(main.starts_with("HTTP/1.1 404"), "{main}");
+    let other = common::http(metrics_port, "GET", "/v1/forces", None, "").unwrap();
+    assert!(
+        other.starts_with("HTTP/1.1 404"),
+        "the metrics listener serves metrics only: {other}"
+    );
+}
