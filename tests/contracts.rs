@@ -37,3 +37,40 @@ fn the_openapi_document_is_3_1_and_every_response_is_described() {
         }
     }
 }
+
+/// `docker-compose.yml` ships no secret: compose must be given them, and refuses to start
+/// without; the service itself refuses a placeholder.
+#[test]
+fn compose_takes_its_secrets_from_the_environment() {
+    let compose = include_str!("../docker-compose.yml");
+    let value = |key: &str| {
+        compose
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("{key} is not set in docker-compose.yml"))
+            .trim()
+            .to_string()
+    };
+    for key in ["OVERSIGHT_JWT_SECRET", "POSTGRES_PASSWORD"] {
+        assert!(
+            value(key).starts_with(&format!("${{{key}:?")),
+            "{key}: {}",
+            value(key)
+        );
+    }
+    assert!(
+        compose.contains("\"127.0.0.1:8080:8080\""),
+        "published on loopback only"
+    );
+    for placeholder in [
+        "change-me-change-me-change-me-change-me",
+        "placeholder-placeholder-placeholder",
+    ] {
+        assert!(placeholder.parse::<oversight::config::Secret>().is_err());
+    }
+    assert!(
+        "0123456789abcdef0123456789abcdef"
+            .parse::<oversight::config::Secret>()
+            .is_ok()
+    );
+}
