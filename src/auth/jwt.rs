@@ -19,12 +19,21 @@ pub struct Claims {
     #[serde(default)]
     pub forces: Vec<String>,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+}
+
+/// `aud`: one audience, or several (RFC 7519 allows both); the validation requires that it
+/// hold the configured one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Checks tokens with the configured keys; with an HS256 secret it can also mint them.
@@ -191,7 +200,7 @@ impl Verifier {
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
             forces: forces.to_vec(),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             exp: now + ttl_secs,
             nbf: Some(now),
             iat: Some(now),
@@ -339,6 +348,20 @@ mod tests {
                 .verify(&token_with(c, Algorithm::HS256, SECRET))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn an_audience_given_as_a_list_must_hold_ours() {
+        let with = |aud: serde_json::Value| {
+            let mut c = claims(3600);
+            c["aud"] = aud;
+            verifier().verify(&token_with(c, Algorithm::HS256, SECRET))
+        };
+        assert!(with(serde_json::json!(["api://other", "oversight"])).is_ok());
+        assert!(with(serde_json::json!(["oversight"])).is_ok());
+        assert!(with(serde_json::json!(["api://other"])).is_err());
+        assert!(with(serde_json::json!([])).is_err());
+        assert!(with(serde_json::json!(7)).is_err());
     }
 
     #[test]
