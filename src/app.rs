@@ -98,7 +98,7 @@ impl AppState {
     pub fn ctx(&self, principal: Principal) -> Ctx {
         let now = self.clock.now();
         Ctx {
-            db: self.db.clone(),
+            db: self.db.for_request(),
             principal,
             policy: policy::Context {
                 today: Date(now.date()),

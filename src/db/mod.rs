@@ -315,6 +315,8 @@ pub struct Db {
     watch: Option<Arc<std::sync::Mutex<DbConn>>>,
     /// The service's own keys, read (or made) by [`Db::migrate`].
     keys: Arc<std::sync::OnceLock<keys::ServiceKeys>>,
+    /// Set once work of one request has read the replica ([`Db::for_request`]).
+    replica_read: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Db {
@@ -345,6 +347,7 @@ impl Db {
             statements,
             watch,
             keys: Arc::default(),
+            replica_read: None,
         })
     }
 
@@ -361,6 +364,25 @@ impl Db {
         Ok(self)
     }
 
+    /// This handle for one request: it notes whether the request read the replica, for
+    /// [`Db::read_the_replica`]. (Without a replica there is nothing to note.)
+    pub fn for_request(&self) -> Db {
+        let mut db = self.clone();
+        if self.read.is_some() {
+            db.replica_read = Some(Arc::default());
+        }
+        db
+    }
+
+    /// Whether work run through this request's handle read the replica: what it answers may
+    /// lag the primary by an amount no version read from the primary can tell, so GraphQL
+    /// keeps no such answer (`graphql::answers`).
+    pub fn read_the_replica(&self) -> bool {
+        self.replica_read
+            .as_ref()
+            .is_some_and(|r| r.load(Ordering::Relaxed))
+    }
+
     /// Runs read-only work that tolerates replica lag on the replica, if there is one.
     pub async fn run_read<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -368,7 +390,12 @@ impl Db {
         T: Send + 'static,
     {
         match &self.read {
-            Some(replica) => run_on(replica.clone(), "read replica", f).await,
+            Some(replica) => {
+                if let Some(flag) = &self.replica_read {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                run_on(replica.clone(), "read replica", f).await
+            }
             None => self.run(f).await,
         }
     }

@@ -3,13 +3,16 @@
 //! from the database itself, so that every instance on one database (and any other client
 //! writing to it) is seen, and nothing has to be told when data changes.
 //!
-//! - **PostgreSQL**: the server's current snapshot (`pg_current_snapshot()`: the oldest
+//! - **PostgreSQL**: the primary's current snapshot (`pg_current_snapshot()`: the oldest
 //!   transaction still running, the first not yet completed, and those running between), with
-//!   its start time, of the primary and of the read replica if there is one. Every change of
-//!   data is made by a transaction with an id, and its commit (or abort) changes every snapshot
-//!   taken after it; two equal snapshots see exactly the same transactions, so the same data.
-//!   Snapshots only grow with time, so statements run after the version was read see at least
-//!   what it names.
+//!   its start time. Every change of data is made by a transaction with an id, and its commit
+//!   (or abort) changes every snapshot taken after it; two equal snapshots see exactly the same
+//!   transactions, so the same data. Snapshots only grow with time, so statements run after the
+//!   version was read see at least what it names. A read replica has no such tag: on a hot
+//!   standby the snapshot leaves out the transactions recorded as subtransactions, so its
+//!   data can move under an unchanged snapshot, and behind a load balancer the version and the
+//!   query may read different replicas. An answer that read the replica is therefore not
+//!   kept at all ([`Db::read_the_replica`]).
 //! - **SQLite**: `PRAGMA data_version` on a connection of its own, which changes whenever any
 //!   other connection (the pool's, another process's) commits; a commit is visible to the
 //!   statements that follow once it shows there.
@@ -56,10 +59,6 @@ impl Db {
             })
             .await;
         }
-        let primary = self.run(snapshot).await?;
-        match self.read {
-            Some(_) => Ok(format!("{primary} {}", self.run_read(snapshot).await?)),
-            None => Ok(primary),
-        }
+        self.run(snapshot).await
     }
 }

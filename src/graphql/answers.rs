@@ -4,7 +4,8 @@
 //! by an analyst's tools, costs the database one or two small statements rather than eight.
 //!
 //! - **What is kept**: the answer of a single query (never a mutation, never a batch) with no
-//!   errors, under the request's exact body and everything access is decided on
+//!   errors that read nothing from a read replica (`db::version` says why), under the
+//!   request's exact body and everything access is decided on
 //!   (`policy::decided_on`: the caller's subject, roles and forces, the day, public reading).
 //!   The day also moves deadlines and embargoes.
 //! - **When it is served**: only while the data's version (`Db::data_version`, read from the

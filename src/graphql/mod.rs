@@ -599,9 +599,11 @@ pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
         answer.shrink_to_fit();
     }
     let answer = Bytes::from(answer);
+    // An answer that read the replica may lag what its version names: not kept.
     if let (Some(cache), Some(keep), async_graphql::BatchResponse::Single(r)) =
         (&state.answers, keep, &response)
         && r.is_ok()
+        && !ctx.db.read_the_replica()
     {
         cache.keep(keep, answer.clone());
     }

@@ -4,6 +4,8 @@
 //! its own database.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use std::path::PathBuf;
 use std::rc::Rc;
 
