@@ -235,7 +235,7 @@ async fn step(app: &TestApp, f: &Fixture, model: &mut Model, rng: &mut Rng, n: u
 /// Everything an outsider can read about the fixture, as text.
 async fn outsider_reads(app: &TestApp, f: &Fixture, token: Option<&str>) -> Vec<(String, String)> {
     let mut out = vec![];
-    let mut get = |path: String, accept: &'static str| {
+    let get = |path: String, accept: &'static str| {
         let app = &app;
         async move {
             let res = app
