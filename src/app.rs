@@ -174,17 +174,17 @@ fn signed_in_within_limits(
 ) -> Result<Principal, AppError> {
     let now = Instant::now();
     let limited = |retry_after_secs| AppError::RateLimited { retry_after_secs };
-    let verified_already = req.extensions().get::<Principal>().is_some();
-    let presents_token = req.headers().contains_key(header::AUTHORIZATION);
-    let failures = format!("fail:{}", client_address(req, state));
-    if presents_token && !verified_already {
-        limiter.peek(&failures, now).map_err(limited)?;
+    let verifies = req.headers().contains_key(header::AUTHORIZATION)
+        && req.extensions().get::<Principal>().is_none();
+    let failures = || format!("fail:{}", client_address(req, state));
+    if verifies {
+        limiter.peek(&failures(), now).map_err(limited)?;
     }
     let principal = match principal_from_request(req) {
         Ok(p) => p,
         Err(e) => {
             if let AppError::Unauthenticated(_) = e {
-                let _ = limiter.check(&failures, now);
+                let _ = limiter.check(&failures(), now);
             }
             return Err(e);
         }
