@@ -120,20 +120,21 @@ pub struct Ctx {
 
 impl FromRequest for Ctx {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Ctx, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Ctx, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(ctx_of(req))
+        let req = req.clone();
+        Box::pin(async move { ctx_of(&req).await })
     }
 }
 
-pub fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {
+pub async fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
     let principal = match &state.limiter {
-        Some(limiter) => signed_in_within_limits(req, state, limiter)?,
-        None => principal_from_request(req)?,
+        Some(limiter) => signed_in_within_limits(req, state, limiter).await?,
+        None => principal_from_request(req).await?,
     };
     if let Some(sub) = &principal.sub {
         tracing::Span::current().record("principal.sub", sub.as_str());
@@ -156,10 +157,11 @@ fn client_address(req: &HttpRequest, state: &AppState) -> String {
         .unwrap_or_default()
 }
 
-/// The key of the caller's bucket: its token's subject, or its address when anonymous.
+/// The key of the caller's bucket: its token's issuer and subject, or its address when
+/// anonymous.
 fn rate_key(req: &HttpRequest, state: &AppState, principal: &Principal) -> String {
     match &principal.sub {
-        Some(sub) => format!("sub:{sub}"),
+        Some(_) => format!("sub:{}", principal.actor()),
         None => format!("addr:{}", client_address(req, state)),
     }
 }
@@ -167,7 +169,7 @@ fn rate_key(req: &HttpRequest, state: &AppState, principal: &Principal) -> Strin
 /// Signs the caller in and counts the request. Failed sign-ins count against the caller's
 /// address in a bucket of their own, which is looked at before any signature is checked: a
 /// flood of bad tokens is refused with `429` without the work of verifying them.
-fn signed_in_within_limits(
+async fn signed_in_within_limits(
     req: &HttpRequest,
     state: &AppState,
     limiter: &crate::limits::RateLimiter,
@@ -180,7 +182,7 @@ fn signed_in_within_limits(
     if verifies {
         limiter.peek(&failures(), now).map_err(limited)?;
     }
-    let principal = match principal_from_request(req) {
+    let principal = match principal_from_request(req).await {
         Ok(p) => p,
         Err(e) => {
             if let AppError::Unauthenticated(_) = e {

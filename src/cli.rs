@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `token`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `token`, `trust check`.
 
 use std::process::ExitCode;
 
@@ -49,6 +49,21 @@ pub enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
+    /// The identity providers' trust file.
+    Trust {
+        #[command(subcommand)]
+        action: TrustAction,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrustAction {
+    /// Validate a trust file and print, per issuer, where its keys come from and what it may
+    /// grant; exits 1 with the first mistake, file and key named.
+    Check {
+        /// The TOML file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +106,9 @@ pub fn main() -> ExitCode {
             forces,
             ttl,
         } => run_token(&cli.config, &sub, &roles, &forces, &ttl),
+        Command::Trust {
+            action: TrustAction::Check { file },
+        } => crate::auth::trust::load(&file).map(|t| print!("{}", t.describe())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -105,6 +105,11 @@ pub struct Config {
     #[arg(long, env = "OVERSIGHT_JWT_PUBLIC_KEY", global = true)]
     pub jwt_public_key: Option<String>,
 
+    /// The identity providers' TOML (docs/OPERATIONS.md): tokens are checked against the
+    /// issuers it lists instead of the single `OVERSIGHT_JWT_*` key.
+    #[arg(long, env = "OVERSIGHT_TRUST_FILE", global = true)]
+    pub trust_file: Option<String>,
+
     /// Required `iss`.
     #[arg(
         long,
@@ -220,6 +225,7 @@ impl Config {
             jwt_algorithm: JwtAlgorithm::Hs256,
             jwt_secret: Some(Secret::new(secret)),
             jwt_public_key: None,
+            trust_file: None,
             jwt_issuer: "oversight".into(),
             jwt_audience: "oversight".into(),
             public_read: true,

@@ -156,6 +156,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     use std::fmt::Write;
     let mut out = String::new();
     state.metrics.render(&mut out);
+    state.verifier.render_metrics(&mut out);
     let pool = state.db.pool_state();
     out.push_str(
         "# HELP oversight_db_pool_connections Database connections held by this instance.\n",

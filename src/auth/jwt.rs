@@ -1,7 +1,11 @@
-//! Token checking: the algorithm is pinned by configuration, never taken from the token;
-//! `exp`, `iss`, `aud` and `sub` are required and `nbf` is enforced when present.
+//! Token checking: the algorithm is pinned by configuration (per issuer with a trust file),
+//! never taken from the token; `exp`, `iss`, `aud` are required (and `sub`, or with a trust
+//! file `azp`/`appid`), and `nbf` is enforced when present. With one configured key
+//! (`OVERSIGHT_JWT_*`) or, with `OVERSIGHT_TRUST_FILE`, many identity providers
+//! (`federated`). Every refusal is counted by reason for `/metrics`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -36,8 +40,97 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
-/// Checks tokens with the configured keys; with an HS256 secret it can also mint them.
-pub struct Verifier {
+/// Seconds of clock difference allowed on `exp` and `nbf`.
+pub const LEEWAY_SECS: u64 = 30;
+
+/// Why a token was refused, as `/metrics` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Malformed,
+    Expired,
+    NotYetValid,
+    Audience,
+    Issuer,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    Claims,
+    Lifetime,
+    Bounds,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 11] = [
+        Refusal::Malformed,
+        Refusal::Expired,
+        Refusal::NotYetValid,
+        Refusal::Audience,
+        Refusal::Issuer,
+        Refusal::Algorithm,
+        Refusal::UnknownKey,
+        Refusal::Signature,
+        Refusal::Claims,
+        Refusal::Lifetime,
+        Refusal::Bounds,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Malformed => "malformed",
+            Refusal::Expired => "expired",
+            Refusal::NotYetValid => "not_yet_valid",
+            Refusal::Audience => "audience",
+            Refusal::Issuer => "issuer",
+            Refusal::Algorithm => "algorithm",
+            Refusal::UnknownKey => "unknown_key",
+            Refusal::Signature => "signature",
+            Refusal::Claims => "claims",
+            Refusal::Lifetime => "lifetime",
+            Refusal::Bounds => "bounds",
+        }
+    }
+}
+
+/// A refused token: the reason counted, and the `detail` the caller reads (never which key).
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub reason: Refusal,
+    pub detail: String,
+}
+
+/// The refusal a failed `jsonwebtoken::decode` stands for.
+pub fn refusal_of(e: Option<&jsonwebtoken::errors::Error>) -> Refused {
+    use jsonwebtoken::errors::ErrorKind;
+    let (reason, detail) = match e.map(|e| e.kind()) {
+        Some(ErrorKind::ExpiredSignature) => (Refusal::Expired, "the token has expired"),
+        Some(ErrorKind::ImmatureSignature) => (Refusal::NotYetValid, "the token is not valid yet"),
+        Some(ErrorKind::InvalidAudience) => {
+            (Refusal::Audience, "the token is for another audience")
+        }
+        Some(ErrorKind::InvalidIssuer) => (Refusal::Issuer, "the token is from another issuer"),
+        Some(ErrorKind::InvalidAlgorithm) => {
+            (Refusal::Algorithm, "the token's algorithm is not accepted")
+        }
+        Some(ErrorKind::MissingRequiredClaim(_)) => {
+            (Refusal::Claims, "the token lacks a required claim")
+        }
+        Some(ErrorKind::InvalidSignature) => (Refusal::Signature, "the token is not valid"),
+        Some(
+            ErrorKind::Json(_)
+            | ErrorKind::Base64(_)
+            | ErrorKind::Utf8(_)
+            | ErrorKind::InvalidToken,
+        ) => (Refusal::Malformed, "the token is not valid"),
+        _ => (Refusal::Signature, "the token is not valid"),
+    };
+    Refused {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// One configured key (`OVERSIGHT_JWT_*`).
+struct SingleKey {
     keys: Vec<DecodingKey>,
     validation: Validation,
     signing: Option<EncodingKey>,
@@ -46,8 +139,24 @@ pub struct Verifier {
     audience: String,
 }
 
+enum Mode {
+    Single(Box<SingleKey>),
+    Federated(super::federated::Federated),
+}
+
+/// Checks tokens with the configured key or the trusted issuers; with an HS256 secret it can
+/// also mint them.
+pub struct Verifier {
+    mode: Mode,
+    refused: [AtomicU64; Refusal::ALL.len()],
+}
+
 impl Verifier {
     pub fn from_config(config: &Config) -> Result<Verifier, String> {
+        if let Some(path) = config.trust_file.as_deref().filter(|p| !p.is_empty()) {
+            let trust = super::trust::load(Path::new(path))?;
+            return Verifier::federated(trust);
+        }
         match config.jwt_algorithm {
             JwtAlgorithm::Hs256 => {
                 let secret = match &config.jwt_secret {
@@ -55,7 +164,8 @@ impl Verifier {
                     None if !config.is_postgres() => embedded_secret(config)?,
                     None => {
                         return Err("OVERSIGHT_JWT_SECRET is required with PostgreSQL \
-                                    (or set OVERSIGHT_JWT_ALGORITHM=RS256/ES256 and OVERSIGHT_JWT_PUBLIC_KEY)"
+                                    (or set OVERSIGHT_JWT_ALGORITHM=RS256/ES256 and OVERSIGHT_JWT_PUBLIC_KEY, \
+                                    or OVERSIGHT_TRUST_FILE)"
                             .into());
                     }
                 };
@@ -80,6 +190,21 @@ impl Verifier {
                 }
                 Verifier::public_keys(alg, &pems, &config.jwt_issuer, &config.jwt_audience)
             }
+        }
+    }
+
+    /// The issuers of a trust file; their keys are fetched from now on.
+    pub fn federated(trust: super::trust::TrustFile) -> Result<Verifier, String> {
+        let ring = super::jwks::KeyRing::start(trust.issuers)?;
+        Ok(Verifier::of(Mode::Federated(super::federated::Federated {
+            ring,
+        })))
+    }
+
+    fn of(mode: Mode) -> Verifier {
+        Verifier {
+            mode,
+            refused: Default::default(),
         }
     }
 
@@ -140,46 +265,83 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = 30;
-        Verifier {
+        validation.leeway = LEEWAY_SECS;
+        Verifier::of(Mode::Single(Box::new(SingleKey {
             keys,
             validation,
             signing,
             algorithm,
             issuer: issuer.into(),
             audience: audience.into(),
-        }
+        })))
     }
 
-    /// Verifies a bearer token and turns it into a `Principal`.
-    pub fn verify(&self, token: &str) -> Result<Principal, AppError> {
-        let mut last = None;
-        for key in &self.keys {
-            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
-                Ok(data) => return Ok(principal_of(data.claims)),
-                Err(e) => last = Some(e),
+    /// Verifies a bearer token and turns it into a `Principal`; `401` with the reason.
+    pub async fn verify(&self, token: &str) -> Result<Principal, AppError> {
+        let result = match &self.mode {
+            Mode::Single(single) => single.verify(token),
+            Mode::Federated(federated) => federated.verify(token).await,
+        };
+        result.map_err(|r| {
+            if let Some(i) = Refusal::ALL.iter().position(|x| *x == r.reason) {
+                self.refused[i].fetch_add(1, Ordering::Relaxed);
+            }
+            AppError::Unauthenticated(r.detail)
+        })
+    }
+
+    /// `/metrics`: tokens refused by reason, and each trusted issuer's keys.
+    pub fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str("# HELP oversight_tokens_refused_total Bearer tokens refused, by reason.\n");
+        out.push_str("# TYPE oversight_tokens_refused_total counter\n");
+        for (i, reason) in Refusal::ALL.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "oversight_tokens_refused_total{{reason=\"{}\"}} {}",
+                reason.as_str(),
+                self.refused[i].load(Ordering::Relaxed)
+            );
+        }
+        let Mode::Federated(f) = &self.mode else {
+            return;
+        };
+        let series: [(&str, &str, &str); 3] = [
+            (
+                "oversight_issuer_keys",
+                "gauge",
+                "Verification keys held for each trusted issuer.",
+            ),
+            (
+                "oversight_issuer_keys_last_fetch_timestamp_seconds",
+                "gauge",
+                "When each issuer's keys were last fetched (0: never).",
+            ),
+            (
+                "oversight_issuer_keys_fetch_failures_total",
+                "counter",
+                "Failed fetches of each issuer's keys.",
+            ),
+        ];
+        for (n, (name, kind, help)) in series.iter().enumerate() {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for issuer in &f.ring.issuers {
+                let value = match n {
+                    0 => issuer.stats.keys.load(Ordering::Relaxed) as i64,
+                    1 => issuer.stats.last_success.load(Ordering::Relaxed),
+                    _ => issuer.stats.failures.load(Ordering::Relaxed) as i64,
+                };
+                let _ = writeln!(
+                    out,
+                    "{name}{{issuer=\"{}\"}} {value}",
+                    issuer
+                        .issuer
+                        .name
+                        .replace('\\', "\\\\")
+                        .replace('"', "\\\"")
+                );
             }
         }
-        let reason = match last.as_ref().map(|e| e.kind()) {
-            Some(jsonwebtoken::errors::ErrorKind::ExpiredSignature) => "the token has expired",
-            Some(jsonwebtoken::errors::ErrorKind::ImmatureSignature) => {
-                "the token is not valid yet"
-            }
-            Some(jsonwebtoken::errors::ErrorKind::InvalidAudience) => {
-                "the token is for another audience"
-            }
-            Some(jsonwebtoken::errors::ErrorKind::InvalidIssuer) => {
-                "the token is from another issuer"
-            }
-            Some(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm) => {
-                "the token's algorithm is not accepted"
-            }
-            Some(jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_)) => {
-                "the token lacks a required claim"
-            }
-            _ => "the token is not valid",
-        };
-        Err(AppError::Unauthenticated(reason.into()))
     }
 
     /// Mints a development token (HS256 only: the service never holds a private key).
@@ -190,22 +352,37 @@ impl Verifier {
         forces: &[String],
         ttl_secs: u64,
     ) -> Result<String, String> {
-        let key = self
-            .signing
-            .as_ref()
-            .ok_or("tokens can only be minted with an HS256 secret; use your identity provider")?;
+        let refusal = "tokens can only be minted with an HS256 secret; use your identity provider";
+        let Mode::Single(single) = &self.mode else {
+            return Err(refusal.into());
+        };
+        let key = single.signing.as_ref().ok_or(refusal)?;
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: sub.into(),
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
             forces: forces.to_vec(),
-            iss: self.issuer.clone(),
-            aud: Audience::One(self.audience.clone()),
+            iss: single.issuer.clone(),
+            aud: Audience::One(single.audience.clone()),
             exp: now + ttl_secs,
             nbf: Some(now),
             iat: Some(now),
         };
-        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key).map_err(|e| e.to_string())
+        jsonwebtoken::encode(&Header::new(single.algorithm), &claims, key)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl SingleKey {
+    fn verify(&self, token: &str) -> Result<Principal, Refused> {
+        let mut last = None;
+        for key in &self.keys {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => return Ok(principal_of(data.claims)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(refusal_of(last.as_ref()))
     }
 }
 
@@ -229,6 +406,7 @@ fn principal_of(claims: Claims) -> Principal {
         sub: Some(claims.sub),
         roles,
         forces,
+        issuer: None,
     }
 }
 
@@ -276,6 +454,20 @@ mod tests {
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
 
+    /// `verify` on a runtime of its own.
+    trait Check {
+        fn check(&self, token: &str) -> Result<Principal, AppError>;
+    }
+
+    impl Check for Verifier {
+        fn check(&self, token: &str) -> Result<Principal, AppError> {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(self.verify(token))
+        }
+    }
+
     fn verifier() -> Verifier {
         Verifier::hs256(&Secret::new(SECRET), "oversight", "oversight").unwrap()
     }
@@ -298,7 +490,7 @@ mod tests {
     #[test]
     fn a_valid_token_yields_its_roles_and_forces() {
         let p = verifier()
-            .verify(&token_with(claims(3600), Algorithm::HS256, SECRET))
+            .check(&token_with(claims(3600), Algorithm::HS256, SECRET))
             .unwrap();
         assert_eq!(p.sub.as_deref(), Some("u1"));
         assert_eq!(p.roles, vec![Role::ForceEditor]);
@@ -309,14 +501,14 @@ mod tests {
     fn minted_tokens_verify() {
         let v = verifier();
         let t = v.mint("dev", &[Role::Admin], &[], 60).unwrap();
-        assert!(v.verify(&t).unwrap().has(Role::Admin));
+        assert!(v.check(&t).unwrap().has(Role::Admin));
     }
 
     #[test]
     fn an_expired_token_is_refused() {
         assert!(
             verifier()
-                .verify(&token_with(claims(-3600), Algorithm::HS256, SECRET))
+                .check(&token_with(claims(-3600), Algorithm::HS256, SECRET))
                 .is_err()
         );
     }
@@ -327,7 +519,7 @@ mod tests {
         c["nbf"] = serde_json::json!(jsonwebtoken::get_current_timestamp() + 3600);
         assert!(
             verifier()
-                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .check(&token_with(c, Algorithm::HS256, SECRET))
                 .is_err()
         );
     }
@@ -338,14 +530,14 @@ mod tests {
         c["aud"] = serde_json::json!("elsewhere");
         assert!(
             verifier()
-                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .check(&token_with(c, Algorithm::HS256, SECRET))
                 .is_err()
         );
         let mut c = claims(3600);
         c["iss"] = serde_json::json!("elsewhere");
         assert!(
             verifier()
-                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .check(&token_with(c, Algorithm::HS256, SECRET))
                 .is_err()
         );
     }
@@ -355,7 +547,7 @@ mod tests {
         let with = |aud: serde_json::Value| {
             let mut c = claims(3600);
             c["aud"] = aud;
-            verifier().verify(&token_with(c, Algorithm::HS256, SECRET))
+            verifier().check(&token_with(c, Algorithm::HS256, SECRET))
         };
         assert!(with(serde_json::json!(["api://other", "oversight"])).is_ok());
         assert!(with(serde_json::json!(["oversight"])).is_ok());
@@ -371,7 +563,7 @@ mod tests {
             Algorithm::HS256,
             "another-secret-another-secret-another",
         );
-        assert!(verifier().verify(&t).is_err());
+        assert!(verifier().check(&t).is_err());
     }
 
     #[test]
@@ -380,7 +572,7 @@ mod tests {
         c.as_object_mut().unwrap().remove("exp");
         assert!(
             verifier()
-                .verify(&token_with(c, Algorithm::HS256, SECRET))
+                .check(&token_with(c, Algorithm::HS256, SECRET))
                 .is_err()
         );
     }
@@ -389,14 +581,14 @@ mod tests {
     fn alg_none_is_refused() {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = URL_SAFE_NO_PAD.encode(claims(3600).to_string());
-        assert!(verifier().verify(&format!("{header}.{body}.")).is_err());
-        assert!(verifier().verify(&format!("{header}.{body}")).is_err());
+        assert!(verifier().check(&format!("{header}.{body}.")).is_err());
+        assert!(verifier().check(&format!("{header}.{body}")).is_err());
     }
 
     #[test]
     fn an_algorithm_other_than_the_configured_one_is_refused() {
         // HS512 with the right secret: still refused, the algorithm is pinned.
         let t = token_with(claims(3600), Algorithm::HS512, SECRET);
-        assert!(verifier().verify(&t).is_err());
+        assert!(verifier().check(&t).is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! Who is calling: token checking (`jwt`), the `Principal` it yields, the actix extractors,
 //! and `policy`, which holds every access rule.
 
+pub mod federated;
+pub mod jwks;
 pub mod jwt;
 pub mod policy;
-
-use std::future::{Ready, ready};
+pub mod trust;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,9 @@ pub struct Principal {
     pub sub: Option<String>,
     pub roles: Vec<Role>,
     pub forces: Vec<String>,
+    /// The trusted issuer's name, with a trust file: subjects are only unique within one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 impl Principal {
@@ -42,6 +46,7 @@ impl Principal {
             sub: Some(sub.to_string()),
             roles: roles.to_vec(),
             forces: forces.iter().map(|f| f.to_string()).collect(),
+            issuer: None,
         }
     }
 
@@ -62,15 +67,20 @@ impl Principal {
         self.forces.iter().any(|f| f == force)
     }
 
-    /// The name written in audit events.
+    /// The name written in audit events, and the rate limit's key: the subject, after its
+    /// issuer's name where a trust file names issuers (`norfolk-suffolk:8f3c…`).
     pub fn actor(&self) -> String {
-        self.sub.clone().unwrap_or_else(|| "anonymous".into())
+        match (&self.issuer, &self.sub) {
+            (Some(issuer), Some(sub)) => format!("{issuer}:{sub}"),
+            (_, Some(sub)) => sub.clone(),
+            (_, None) => "anonymous".into(),
+        }
     }
 }
 
 /// Resolves the caller from the `Authorization` header: anonymous when there is none, an
 /// error (401) when there is one that does not verify.
-pub fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> {
+pub async fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> {
     if let Some(p) = req.extensions().get::<Principal>() {
         return Ok(p.clone());
     }
@@ -91,7 +101,7 @@ pub fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> 
         .ok_or_else(|| {
             AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let principal = state.verifier.verify(token)?;
+    let principal = state.verifier.verify(token).await?;
     req.extensions_mut().insert(principal.clone());
     Ok(principal)
 }
@@ -101,9 +111,10 @@ pub struct MaybePrincipal(pub Principal);
 
 impl FromRequest for MaybePrincipal {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(principal_from_request(req).map(MaybePrincipal))
+        let req = req.clone();
+        Box::pin(async move { principal_from_request(&req).await.map(MaybePrincipal) })
     }
 }

@@ -500,7 +500,7 @@ fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
 
 /// `POST /graphql`: one operation or a batch.
 pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
-    let ctx = match ctx_of(&req) {
+    let ctx = match ctx_of(&req).await {
         Ok(c) => c,
         Err(e) => return actix_web::ResponseError::error_response(&e),
     };
