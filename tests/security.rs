@@ -473,3 +473,53 @@ both_backends!(
             .assert_problem(401, "unauthenticated");
     }
 );
+
+/// The same attacks against a trust-file configuration: one issuer, `oversight`, with the
+/// HS256 secret the attacks know from an environment variable (so that the tokens they forge
+/// would pass if any check were missing), served by the binary.
+#[test]
+fn the_jwt_attack_suite_is_refused_under_a_trust_file() {
+    let dir = std::env::temp_dir().join(format!(
+        "oversight-attack-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trust = dir.join("trust.toml");
+    std::fs::write(
+        &trust,
+        r#"
+[[issuer]]
+name = "development"
+issuer = "oversight"
+audiences = ["oversight"]
+algorithms = ["HS256"]
+secret_env = "OVERSIGHT_ATTACK_SECRET"
+forces = ["*"]
+roles = ["force_viewer", "force_editor", "opcc_editor", "analyst", "inspectorate", "admin"]
+"#,
+    )
+    .unwrap();
+    let trust_path = trust.to_string_lossy().into_owned();
+    let server = common::Binary::on_new_sqlite(
+        &[
+            ("OVERSIGHT_TRUST_FILE", trust_path.as_str()),
+            ("OVERSIGHT_ATTACK_SECRET", SECRET),
+            ("OVERSIGHT_RATE_LIMIT", "0"),
+        ],
+        std::process::Stdio::null(),
+    );
+    let attacks = attacks();
+    for (name, token) in &attacks {
+        let answer = common::http(server.port, "GET", "/v1/audit", Some(token), "").unwrap();
+        let status = &answer[9..12];
+        assert!(
+            status == "401" || (token.len() > 10_000 && (status == "400" || status == "431")),
+            "{name}: {answer}"
+        );
+    }
+    let good = sign(&Header::new(Algorithm::HS256), &claims(), SECRET.as_bytes());
+    let answer = common::http(server.port, "GET", "/v1/audit", Some(&good), "").unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{} forged tokens refused under a trust file", attacks.len());
+}

@@ -153,7 +153,6 @@ pub fn parse(path: &Path, text: &str, known_forces: &HashSet<String>) -> Result<
         if !isses.insert(r.issuer.clone()) {
             return Err(at("issuer") + ": listed twice");
         }
-        check_url(&r.issuer, r.allow_http).map_err(|e| format!("{}: {e}", at("issuer")))?;
         if r.audiences.is_empty() || r.audiences.iter().any(|a| a.is_empty()) {
             return Err(at("audiences") + ": name at least one audience");
         }
@@ -207,7 +206,13 @@ pub fn parse(path: &Path, text: &str, known_forces: &HashSet<String>) -> Result<
                 KeySource::Static(paths.iter().map(|p| dir.join(p)).collect())
             }
             (None, None, Some(var)) => KeySource::SecretEnv(var),
-            _ => KeySource::Discovery(r.issuer.clone()),
+            _ => {
+                // Discovery reads `{issuer}/.well-known/…`: the issuer must then be a URL.
+                check_url(&r.issuer, r.allow_http).map_err(|e| {
+                    format!("{}: {e} (its keys are found by discovery)", at("issuer"))
+                })?;
+                KeySource::Discovery(r.issuer.clone())
+            }
         };
         if r.forces.is_empty() {
             return Err(
@@ -476,6 +481,17 @@ max_lifetime_secs = 3600
     }
 
     #[test]
+    fn an_issuer_is_a_url_where_its_keys_are_discovered() {
+        let e = parse_text(&GOOD.replacen(
+            "issuer = \"https://login.example/national/v2.0\"",
+            "issuer = \"national\"",
+            1,
+        ))
+        .unwrap_err();
+        assert!(e.contains("found by discovery"), "{e}");
+    }
+
+    #[test]
     fn development_issuers_may_use_http_and_a_secret() {
         let dev = r#"
 [[issuer]]
@@ -490,7 +506,12 @@ allow_http = true
 "#;
         let t = parse_text(dev).unwrap();
         assert_eq!(t.issuers[0].keys, KeySource::SecretEnv("DEV_SECRET".into()));
-        let e = parse_text(&dev.replace("allow_http = true", "")).unwrap_err();
+        // A provider reached over plain http needs the file to say so.
+        let fetched = dev
+            .replace("algorithms = [\"HS256\"]", "algorithms = [\"RS256\"]")
+            .replace("secret_env = \"DEV_SECRET\"", "");
+        assert!(parse_text(&fetched).is_ok());
+        let e = parse_text(&fetched.replace("allow_http = true", "")).unwrap_err();
         assert!(e.contains("is not https"), "{e}");
     }
 }

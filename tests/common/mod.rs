@@ -400,6 +400,12 @@ impl TestApp {
 
     /// An inspection the inspectorate publishes, with overrides merged in.
     pub async fn create_inspection(&self, overrides: Value) -> Value {
+        self.create_inspection_as(&self.inspectorate(), overrides)
+            .await
+    }
+
+    /// [`TestApp::create_inspection`] with the inspectorate's token given.
+    pub async fn create_inspection_as(&self, inspectorate: &str, overrides: Value) -> Value {
         let mut body = json!({
             "title": "Improving the response to organised immigration crime",
             "published_on": "2025-05-16",
@@ -411,7 +417,7 @@ impl TestApp {
         merge(&mut body, overrides);
         let res = self
             .post("/v1/inspections")
-            .token(&self.inspectorate())
+            .token(inspectorate)
             .json(body)
             .send()
             .await;
@@ -425,6 +431,17 @@ impl TestApp {
     }
 
     pub async fn create_item(&self, inspection_id: &str, overrides: Value) -> Value {
+        self.create_item_as(&self.inspectorate(), inspection_id, overrides)
+            .await
+    }
+
+    /// [`TestApp::create_item`] with the inspectorate's token given.
+    pub async fn create_item_as(
+        &self,
+        inspectorate: &str,
+        inspection_id: &str,
+        overrides: Value,
+    ) -> Value {
         let mut body = json!({
             "kind": "recommendation",
             "number": 2,
@@ -435,7 +452,7 @@ impl TestApp {
         merge(&mut body, overrides);
         let res = self
             .post(&format!("/v1/inspections/{inspection_id}/items"))
-            .token(&self.inspectorate())
+            .token(inspectorate)
             .json(body)
             .send()
             .await;
@@ -609,14 +626,23 @@ pub struct Fixture {
 
 impl TestApp {
     pub async fn fixture(&self) -> Fixture {
-        let inspection = self.create_inspection(json!({})).await;
+        self.fixture_as(&self.inspectorate()).await
+    }
+
+    /// [`TestApp::fixture`] with the inspectorate's token given (a trust-file instance mints
+    /// none).
+    pub async fn fixture_as(&self, inspectorate: &str) -> Fixture {
+        let inspection = self.create_inspection_as(inspectorate, json!({})).await;
         let id = inspection["id"].as_str().unwrap().to_string();
-        let rec = self.create_item(&id, json!({"number": 2})).await;
+        let rec = self
+            .create_item_as(inspectorate, &id, json!({"number": 2}))
+            .await;
         let afi = self
-            .create_item(&id, json!({"kind": "area_for_improvement", "number": 1, "addressees": {"policing_bodies": true}}))
+            .create_item_as(inspectorate, &id, json!({"kind": "area_for_improvement", "number": 1, "addressees": {"policing_bodies": true}}))
             .await;
         let other = self
-            .create_item(
+            .create_item_as(
+                inspectorate,
                 &id,
                 json!({"number": 1, "addressees": {"other_bodies": ["Home Office"]}}),
             )
