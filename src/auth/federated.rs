@@ -155,8 +155,9 @@ fn principal_of(issuer: &Issuer, claims: &Value) -> Result<Principal, Refused> {
             ),
         ));
     }
-    // A person's `sub`; an integration's client-credentials token may name its client instead.
-    let subject = ["sub", "azp", "appid"]
+    // A person's `sub`; an integration's client-credentials token may name its client instead
+    // (`azp`, Entra ID's `appid`, RFC 9068's `client_id`).
+    let subject = ["sub", "azp", "appid", "client_id"]
         .iter()
         .find_map(|k| {
             claims
@@ -167,7 +168,7 @@ fn principal_of(issuer: &Issuer, claims: &Value) -> Result<Principal, Refused> {
         .ok_or_else(|| {
             refused(
                 Refusal::Claims,
-                "the token names no subject (sub, azp or appid)",
+                "the token names no subject (sub, azp, appid or client_id)",
             )
         })?;
     let mut roles = Vec::new();
