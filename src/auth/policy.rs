@@ -351,6 +351,14 @@ mod tests {
                 &ctx(),
             ),
             decided_on(&Principal::anonymous(), &ctx()),
+            // The same subject from another identity provider is another caller.
+            decided_on(
+                &Principal {
+                    issuer: Some("norfolk-suffolk".into()),
+                    ..p(&[Role::OpccEditor], &["norfolk"])
+                },
+                &ctx(),
+            ),
             decided_on(
                 &p(&[Role::OpccEditor], &["norfolk"]),
                 &Context {
