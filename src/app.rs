@@ -18,6 +18,7 @@ use crate::auth::jwt::Verifier;
 use crate::auth::policy;
 use crate::auth::{Principal, principal_from_request};
 use crate::config::Config;
+pub use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::OversightSchema;
@@ -107,15 +108,6 @@ impl AppState {
             now,
         }
     }
-}
-
-/// One request's view: the database, the caller, and the moment the request is served at.
-#[derive(Clone)]
-pub struct Ctx {
-    pub db: Db,
-    pub principal: Principal,
-    pub policy: policy::Context,
-    pub now: NaiveDateTime,
 }
 
 impl FromRequest for Ctx {

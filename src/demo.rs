@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::app::{AppState, Ctx};
+use crate::app::AppState;
 use crate::auth::{Principal, Role};
+use crate::context::Ctx;
 use crate::db::schema::inspections;
 use crate::error::{AppError, AppResult};
 use crate::inspections::model::NewInspection;

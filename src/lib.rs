@@ -8,6 +8,7 @@ pub mod auth; // tokens, the principal, and `policy`: every access rule
 pub mod cli; // the command line: serve, migrate, seed, token
 pub mod compliance; // Section 55 compliance across forces
 pub mod config; // configuration from the environment
+pub mod context; // the per-request context services take, built by each transport
 pub mod csv; // CSV reading and writing
 pub mod db; // pool, MultiConnection, schema, migrations
 pub mod demo; // the demo data: the published Norfolk Section 55 response

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::model::{Action, ActionPatch, NewAction, NewActionUpdate};
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::rest::{PageParams, created, ok_with_etag, precondition};
 use crate::types::ListBody;

@@ -7,10 +7,10 @@ use super::model::{
     NewActionUpdate,
 };
 use super::rules::require_move;
-use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action as Act};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{action_updates, actions, item_responses};
 use crate::error::{AppError, AppResult};

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{AuditEvent, Entity};
 use super::service::{AuditFilter, list};
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Problem};
 use crate::rest::PageParams;
 use crate::types::{Date, ListBody, Timestamp};

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::model::{Entity, NewAuditRow};
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::audit_events;
 use crate::error::AppResult;

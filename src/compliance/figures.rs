@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use async_graphql::dataloader::Loader;
 use diesel::prelude::*;
 
-use crate::app::Ctx;
 use crate::auth::policy::{self, Stage};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{
     actions, force_responses, forces, inspection_forces, inspections, item_responses, items,

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::Ctx;
 use crate::auth::policy::{self, Action};
+use crate::context::Ctx;
 use crate::db::schema::{forces, inspection_forces, inspections, pcc_responses};
 use crate::error::{AppError, AppResult};
 use crate::section55::rules::{Section55State, status};

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::service::{EventPage, feed};
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::types::clamp_limit;
 

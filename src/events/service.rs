@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::Ctx;
 use crate::audit::model::{AuditRow, Entity};
 use crate::auth::policy::{self, Stage};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{audit_events, force_responses, inspections, pcc_responses};
 use crate::error::AppResult;

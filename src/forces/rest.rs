@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::model::Force;
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::rest::ok_with_etag;
 

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::model::{Force, ForceRow, PolicingBody, PolicingBodyRow};
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{forces, policing_bodies};
 use crate::error::{AppError, AppResult};

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::Ctx;
 use crate::auth::policy;
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{force_responses, pcc_responses};
 use crate::error::{AppError, AppResult};

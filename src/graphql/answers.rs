@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::web::Bytes;
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 
 /// The largest request body whose answer is kept: a query's text and variables are far
 /// smaller.

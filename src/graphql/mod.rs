@@ -7,7 +7,8 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 
-use crate::app::{Ctx, ctx_of};
+use crate::app::ctx_of;
+use crate::context::Ctx;
 use crate::error::{AppError, PROBLEM_JSON};
 use crate::types::{Page, clamp_limit};
 

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use super::model::{
     Inspection, InspectionFilter, InspectionPatch, InspectionRow, NewInspection, ScopeInput,
 };
-use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action};
+use crate::context::Ctx;
 use crate::db::schema::{forces, inspection_forces, inspections};
 use crate::db::{DbConn, lower};
 use crate::error::{AppError, AppResult};

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 use super::model::{AddresseesInput, Item, ItemKind, ItemPatch, NewItem};
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppError, IntoGql};
 use crate::graphql::ctx;
 use crate::inspections::graphql::maybe_undefined;

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Item, ItemKind, ItemPatch, NewItem};
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::rest::{PageParams, created, ok_with_etag, precondition};
 use crate::types::ListBody;

@@ -3,10 +3,10 @@
 use diesel::prelude::*;
 
 use super::model::{AddresseesInput, Item, ItemKind, ItemPatch, ItemRow, NewItem};
-use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::items;
 use crate::error::{AppError, AppResult};

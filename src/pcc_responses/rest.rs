@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::model::{PccResponse, PccResponseInput, Revision};
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::rest::{PageParams, ok_with_etag, precondition};
 use crate::types::ListBody;

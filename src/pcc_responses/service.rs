@@ -7,10 +7,10 @@ use super::model::{
     Checklist, PccResponse, PccResponseInput, PccResponseRow, PccStatus, Revision,
     RevisionAnswerRow, RevisionRow,
 };
-use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action, Stage};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{item_responses, pcc_response_revisions, pcc_responses};
 use crate::error::{AppError, AppResult, FieldError};

@@ -14,7 +14,7 @@ use super::model::{
 };
 use super::service;
 use crate::actions::model::Action;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::db::schema::force_responses;
 use crate::error::{AppError, IntoGql};
 use crate::graphql::{Eager, EagerConnection, Loaders, connection, ctx};

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, put};
 
 use super::model::{ForceResponse, ForceResponseInput, ItemResponse, ItemResponseInput};
 use super::service;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppResult, Problem};
 use crate::rest::{ok_with_etag, precondition};
 use crate::write::Body;

@@ -10,10 +10,10 @@ use super::model::{
     ItemResponseRow, NarrowResponseRow, ResponseStatus,
 };
 use crate::actions::service::ActionCounts;
-use crate::app::Ctx;
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action, Stage};
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::db::schema::{force_responses, item_responses};
 use crate::error::{AppError, AppResult};

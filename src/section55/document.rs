@@ -5,8 +5,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::Ctx;
 use crate::auth::policy;
+use crate::context::Ctx;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::forces::model::{PolicingBody, PolicingBodyKind};

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use super::document::{Asked, Section55Document, build};
 use super::render;
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult, Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
