@@ -128,9 +128,7 @@ impl Drop for Provider {
 /// The trust file: Norfolk and Suffolk's provider (RS256), Kent's (ES256) and the national
 /// one (RS256, any force), all found by discovery over http on loopback.
 fn trust_file(p: &Provider) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("oversight-trust-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("oversight-trust");
     let path = dir.join("trust.toml");
     let text = format!(
         r#"

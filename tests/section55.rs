@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, put_any};
 use serde_json::{Value, json};
 
 const DEMO: &str = include_str!("../demo/norfolk-organised-immigration-crime.json");
@@ -725,18 +725,6 @@ both_backends!(
         assert!(public["data"]["inspection"]["suffolk"].is_null());
     }
 );
-
-/// Creates or changes a resource, whatever version stands.
-async fn put_any(app: &TestApp, path: &str, token: &str, body: Value) -> common::Res {
-    let exists = app.get(path).token(token).send().await.status == 200;
-    let mut req = app.put(path).token(token);
-    if exists {
-        req = req.if_match("*");
-    }
-    let res = req.json(body).send().await;
-    assert!(res.status.is_success(), "{path}: {}", res.text());
-    res
-}
 
 both_backends!(
     a_force_draft_never_reaches_the_published_document,

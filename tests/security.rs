@@ -479,11 +479,7 @@ both_backends!(
 /// would pass if any check were missing), served by the binary.
 #[test]
 fn the_jwt_attack_suite_is_refused_under_a_trust_file() {
-    let dir = std::env::temp_dir().join(format!(
-        "oversight-attack-{}",
-        uuid::Uuid::now_v7().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("oversight-attack");
     let trust = dir.join("trust.toml");
     std::fs::write(
         &trust,

@@ -35,6 +35,15 @@ fn as_postgres(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
     cmd.args(args).output().expect("run a PostgreSQL tool")
 }
 
+/// A directory the `postgres` user owns and a free port, for a new server.
+fn place() -> Option<(PathBuf, u16)> {
+    let dir = super::temp_dir("oversight-pg");
+    let _ = Command::new("chown")
+        .args(["postgres:postgres", &dir.to_string_lossy()])
+        .output();
+    Some((dir, super::free_port()))
+}
+
 pub struct Cluster {
     bin: PathBuf,
     dir: PathBuf,
@@ -44,17 +53,7 @@ pub struct Cluster {
 impl Cluster {
     pub fn start_new() -> Option<Cluster> {
         let bin = pg_bin()?;
-        let dir =
-            std::env::temp_dir().join(format!("oversight-pg-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let _ = Command::new("chown")
-            .args(["postgres:postgres", &dir.to_string_lossy()])
-            .output();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
+        let (dir, port) = place()?;
         let init = as_postgres(
             &bin,
             "initdb",
@@ -82,17 +81,7 @@ impl Cluster {
 
     /// A streaming replica of this cluster (hot standby), started on a port of its own.
     pub fn start_replica(&self) -> Option<Cluster> {
-        let dir =
-            std::env::temp_dir().join(format!("oversight-pg-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let _ = Command::new("chown")
-            .args(["postgres:postgres", &dir.to_string_lossy()])
-            .output();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
+        let (dir, port) = place()?;
         let backup = as_postgres(
             &self.bin,
             "pg_basebackup",

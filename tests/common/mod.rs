@@ -98,6 +98,27 @@ pub fn http(
     Ok(out)
 }
 
+/// A new empty directory under the system's temporary one, named `{prefix}-{uuid}`; the
+/// caller removes it.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Creates or changes the resource at `path` with `token`, whatever version stands (no
+/// `If-Match` to create, `*` to change); asserts success.
+pub async fn put_any(app: &TestApp, path: &str, token: &str, body: Value) -> Res {
+    let exists = app.get(path).token(token).send().await.status == 200;
+    let mut req = app.put(path).token(token);
+    if exists {
+        req = req.if_match("*");
+    }
+    let res = req.json(body).send().await;
+    assert!(res.status.is_success(), "{path}: {}", res.text());
+    res
+}
+
 /// A port free on this host now, for a binary the test starts.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
