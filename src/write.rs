@@ -6,6 +6,24 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
 
+/// The optimistic write of every change: `UPDATE target SET row WHERE version = read`, and
+/// `412 version_mismatch` when another writer changed the row since it was read. In a
+/// transaction; `target` is the table filtered to the one row (`table.find(key)`).
+#[macro_export]
+macro_rules! update_if_unchanged {
+    ($conn:expr, $target:expr, $version:expr, $read:expr, $row:expr) => {{
+        let read: i32 = $read;
+        let n = diesel::update($target.filter($version.eq(read)))
+            .set($row)
+            .execute($conn)?;
+        if n == 0 {
+            Err($crate::error::AppError::VersionMismatch { current: read + 1 })
+        } else {
+            Ok(())
+        }
+    }};
+}
+
 /// A request body: raw JSON from REST, or a value GraphQL has already typed.
 pub enum Body<T> {
     Json(Bytes),

@@ -225,18 +225,13 @@ pub async fn get(ctx: &Ctx, force: &str, action_id: &str) -> AppResult<Action> {
 fn save(conn: &mut DbConn, ctx: &Ctx, before: &Action, mut row: ActionRow) -> AppResult<Action> {
     row.version = before.version + 1;
     row.updated_at = ctx.now;
-    let n = diesel::update(
-        actions::table
-            .find(&before.id)
-            .filter(actions::version.eq(before.version)),
-    )
-    .set(&row)
-    .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::VersionMismatch {
-            current: before.version + 1,
-        });
-    }
+    crate::update_if_unchanged!(
+        conn,
+        actions::table.find(&before.id),
+        actions::version,
+        before.version,
+        &row
+    )?;
     if before.status.as_str() != row.status || before.due_on.map(|d| d.0) != row.due_on {
         lock_response(conn, &row.force_id, &row.item_id)?;
         retally(conn, &row.force_id, &row.item_id)?;

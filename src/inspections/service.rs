@@ -376,18 +376,13 @@ pub async fn update(
             }
             row.version = before.version + 1;
             row.updated_at = c.now;
-            let n = diesel::update(
-                inspections::table
-                    .filter(inspections::id.eq(&id))
-                    .filter(inspections::version.eq(before.version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if n == 0 {
-                return Err(AppError::VersionMismatch {
-                    current: before.version + 1,
-                });
-            }
+            crate::update_if_unchanged!(
+                conn,
+                inspections::table.find(&id),
+                inspections::version,
+                before.version,
+                &row
+            )?;
             if patch.scope.is_some() {
                 set_scope(conn, &id, &forces)?;
             }

@@ -327,18 +327,13 @@ pub async fn update(
             }
             row.version = before.version + 1;
             row.updated_at = c.now;
-            let n = diesel::update(
-                items::table
-                    .filter(items::id.eq(&id))
-                    .filter(items::version.eq(before.version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if n == 0 {
-                return Err(AppError::VersionMismatch {
-                    current: before.version + 1,
-                });
-            }
+            crate::update_if_unchanged!(
+                conn,
+                items::table.find(&id),
+                items::version,
+                before.version,
+                &row
+            )?;
             let after = Item::from_row(row)?;
             record(
                 conn,

@@ -300,18 +300,13 @@ pub async fn put(
                     .execute(conn)
                     .map_err(crate::write::lost_create_race)?;
             } else {
-                let n = diesel::update(
-                    pcc_responses::table
-                        .find((&force, &id))
-                        .filter(pcc_responses::version.eq(row.version - 1)),
-                )
-                .set(&row)
-                .execute(conn)?;
-                if n == 0 {
-                    return Err(AppError::VersionMismatch {
-                        current: row.version,
-                    });
-                }
+                crate::update_if_unchanged!(
+                    conn,
+                    pcc_responses::table.find((&force, &id)),
+                    pcc_responses::version,
+                    row.version - 1,
+                    &row
+                )?;
             }
             let after = to_resource(&c, inspection.section55_deadline, row)?;
             record(
@@ -414,12 +409,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             row.version += 1;
             row.updated_at = c.now;
             save_revision(conn, &c, &row, work)?;
-            let n = diesel::update(pcc_responses::table.find((&force, &id)).filter(pcc_responses::version.eq(row.version - 1)))
-                .set(&row)
-                .execute(conn)?;
-            if n == 0 {
-                return Err(AppError::VersionMismatch { current: row.version });
-            }
+            crate::update_if_unchanged!(conn, pcc_responses::table.find((&force,&id)), pcc_responses::version, row.version - 1, &row)?;
             let after = to_resource(&c, inspection.section55_deadline, row)?;
             record(conn, &c, Change {
                 force_id: Some(&force),

@@ -275,18 +275,13 @@ pub async fn put_force_response(
                         created_at: before.created_at.naive(),
                         updated_at: c.now,
                     };
-                    let n = diesel::update(
-                        force_responses::table
-                            .find((&force, &id))
-                            .filter(force_responses::version.eq(before.version)),
-                    )
-                    .set(&row)
-                    .execute(conn)?;
-                    if n == 0 {
-                        return Err(AppError::VersionMismatch {
-                            current: before.version + 1,
-                        });
-                    }
+                    crate::update_if_unchanged!(
+                        conn,
+                        force_responses::table.find((&force, &id)),
+                        force_responses::version,
+                        before.version,
+                        &row
+                    )?;
                     let after = ForceResponse::from_row(row)?;
                     record(
                         conn,
@@ -460,18 +455,13 @@ pub async fn put_item_response(
                         .map_err(crate::write::lost_create_race)?;
                 }
                 Some(b) => {
-                    let n = diesel::update(
-                        item_responses::table
-                            .find((&force, &id))
-                            .filter(item_responses::version.eq(b.version)),
-                    )
-                    .set(&row)
-                    .execute(conn)?;
-                    if n == 0 {
-                        return Err(AppError::VersionMismatch {
-                            current: b.version + 1,
-                        });
-                    }
+                    crate::update_if_unchanged!(
+                        conn,
+                        item_responses::table.find((&force, &id)),
+                        item_responses::version,
+                        b.version,
+                        &row
+                    )?;
                 }
             }
             let after = ItemResponse::from_row(row)?;
