@@ -678,7 +678,7 @@ pub async fn list_across(
     limit: i64,
     cursor: Option<String>,
 ) -> AppResult<Page<ActionEntry>> {
-    use crate::db::schema::{force_responses, inspections};
+    use crate::db::schema::inspections;
     policy::require_signed_in(&ctx.principal)?;
     let after: Option<String> = cursor
         .as_deref()
@@ -693,23 +693,7 @@ pub async fn list_across(
                 .inner_join(inspections::table.on(inspections::id.eq(actions::inspection_id)))
                 .select(ActionRow::as_select())
                 .into_boxed();
-            if !scope.everything {
-                let own = actions::force_id.eq_any(scope.own_forces.clone());
-                if scope.submitted_elsewhere {
-                    let submitted = diesel::dsl::exists(
-                        force_responses::table
-                            .filter(force_responses::force_id.eq(actions::force_id))
-                            .filter(force_responses::inspection_id.eq(actions::inspection_id))
-                            .filter(force_responses::status.eq("submitted")),
-                    );
-                    q = q.filter(own.or(submitted));
-                } else {
-                    q = q.filter(own);
-                }
-            }
-            if !policy::sees_embargoed(&c.principal) {
-                q = q.filter(inspections::published_on.le(c.policy.today.0));
-            }
+            crate::filter_readable_work!(q, c, scope, actions::force_id, actions::inspection_id);
             if let Some(f) = filter.force {
                 q = q.filter(actions::force_id.eq(f));
             }

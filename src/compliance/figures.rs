@@ -87,7 +87,10 @@ pub fn figures(
     let submitted = crate::responses::service::SubmittedWork::of(
         force_responses::table
             .filter(force_responses::force_id.eq_any(wanted))
-            .filter(force_responses::status.eq("submitted"))
+            .filter(
+                force_responses::status
+                    .eq(crate::responses::model::ResponseStatus::Submitted.as_str()),
+            )
             .select((force_responses::force_id, force_responses::inspection_id))
             .load::<(String, String)>(conn)?,
     );

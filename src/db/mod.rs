@@ -637,6 +637,38 @@ pub fn lock_row(
     Ok(())
 }
 
+/// The SQL form of the read rule for rows of force work in cross-force lists
+/// (`policy::work_scope`: every force's at every stage, the caller's own forces' at every
+/// stage, other forces' once the chief constable's response is submitted) and of the embargo
+/// (`policy::sees_embargoed`), applied to a boxed query over a table whose rows carry
+/// `$force` and `$inspection` and that is joined to `inspections`. Written once, for every list.
+#[macro_export]
+macro_rules! filter_readable_work {
+    ($q:ident, $ctx:expr, $scope:expr, $force:expr, $inspection:expr) => {
+        if !$scope.everything {
+            let own = $force.eq_any($scope.own_forces.clone());
+            if $scope.submitted_elsewhere {
+                use $crate::db::schema::force_responses;
+                let submitted = diesel::dsl::exists(
+                    force_responses::table
+                        .filter(force_responses::force_id.eq($force))
+                        .filter(force_responses::inspection_id.eq($inspection))
+                        .filter(
+                            force_responses::status
+                                .eq($crate::responses::model::ResponseStatus::Submitted.as_str()),
+                        ),
+                );
+                $q = $q.filter(own.or(submitted));
+            } else {
+                $q = $q.filter(own);
+            }
+        }
+        if !$crate::auth::policy::sees_embargoed(&$ctx.principal) {
+            $q = $q.filter($crate::db::schema::inspections::published_on.le($ctx.policy.today.0));
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::PairBatch;

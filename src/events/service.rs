@@ -129,14 +129,20 @@ impl Visibility {
         let (submitted, pcc_published) = if national {
             let submitted = force_responses::table
                 .filter(force_responses::inspection_id.eq_any(&ids))
-                .filter(force_responses::status.eq("submitted"))
+                .filter(
+                    force_responses::status
+                        .eq(crate::responses::model::ResponseStatus::Submitted.as_str()),
+                )
                 .select((force_responses::force_id, force_responses::inspection_id))
                 .load::<(String, String)>(conn)?
                 .into_iter()
                 .collect();
             let published = pcc_responses::table
                 .filter(pcc_responses::inspection_id.eq_any(&ids))
-                .filter(pcc_responses::status.eq("published"))
+                .filter(
+                    pcc_responses::status
+                        .eq(crate::pcc_responses::model::PccStatus::Published.as_str()),
+                )
                 .select((pcc_responses::force_id, pcc_responses::inspection_id))
                 .load::<(String, String)>(conn)?
                 .into_iter()

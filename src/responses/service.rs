@@ -69,10 +69,11 @@ pub fn work_stage(conn: &mut DbConn, force: &str, inspection_id: &str) -> AppRes
         .select(force_responses::status)
         .first(conn)
         .optional()?;
-    Ok(match status.as_deref() {
-        Some("submitted") => Stage::Submitted,
-        _ => Stage::Draft,
-    })
+    Ok(status
+        .as_deref()
+        .map(ResponseStatus::from_db)
+        .transpose()?
+        .map_or(Stage::Draft, stage_of))
 }
 
 /// Which (force, inspection) pairs have a submitted chief constable's response: the stage of
@@ -105,7 +106,10 @@ pub fn submitted_work(conn: &mut DbConn, inspection_ids: &[String]) -> AppResult
     Ok(SubmittedWork::of(
         force_responses::table
             .filter(force_responses::inspection_id.eq_any(inspection_ids))
-            .filter(force_responses::status.eq("submitted"))
+            .filter(
+                force_responses::status
+                    .eq(crate::responses::model::ResponseStatus::Submitted.as_str()),
+            )
             .select((force_responses::force_id, force_responses::inspection_id))
             .load::<(String, String)>(conn)?,
     ))
@@ -692,25 +696,13 @@ pub async fn list_across(
                 )
                 .select((ItemResponseRow::as_select(), items::kind, items::number))
                 .into_boxed();
-            if !scope.everything {
-                let own = item_responses::force_id.eq_any(scope.own_forces.clone());
-                if scope.submitted_elsewhere {
-                    let submitted = diesel::dsl::exists(
-                        force_responses::table
-                            .filter(force_responses::force_id.eq(item_responses::force_id))
-                            .filter(
-                                force_responses::inspection_id.eq(item_responses::inspection_id),
-                            )
-                            .filter(force_responses::status.eq("submitted")),
-                    );
-                    q = q.filter(own.or(submitted));
-                } else {
-                    q = q.filter(own);
-                }
-            }
-            if !policy::sees_embargoed(&c.principal) {
-                q = q.filter(inspections::published_on.le(c.policy.today.0));
-            }
+            crate::filter_readable_work!(
+                q,
+                c,
+                scope,
+                item_responses::force_id,
+                item_responses::inspection_id
+            );
             if let Some(i) = filter.inspection {
                 q = q.filter(item_responses::inspection_id.eq(i));
             }
