@@ -195,9 +195,11 @@ where
         };
         match fetch(cursor).await {
             Ok(page) => {
+                let mut lines = crate::csv::Lines::default();
                 for item in &page.items {
-                    out.push_str(&crate::csv::line(&row(item)));
+                    lines.push(&row(item));
                 }
+                out.push_str(&lines.into_string());
                 let next = match page.next_cursor {
                     Some(c) => State::More(fetch, c),
                     None => State::Done,

@@ -877,7 +877,7 @@ both_backends!(
             res.header("content-type").as_deref(),
             Some("text/csv; charset=utf-8")
         );
-        let rows = oversight::csv::parse(&res.text());
+        let rows = oversight::csv::parse(&res.text()).unwrap();
         assert_eq!(rows[0][0..3], ["id", "title", "published_on"]);
         assert_eq!(rows.len(), 1 + 4, "every inspection, not one page");
         let row = rows.iter().find(|r| r[0] == id).unwrap();
@@ -889,7 +889,7 @@ both_backends!(
             .send()
             .await
             .text();
-        let rows = oversight::csv::parse(&responses);
+        let rows = oversight::csv::parse(&responses).unwrap();
         assert_eq!(rows.len(), 2, "{responses}");
         assert_eq!(
             rows[1][7], "'=SUM(A1:A2), and \"more\"",
@@ -902,7 +902,7 @@ both_backends!(
             .send()
             .await
             .text();
-        let rows = oversight::csv::parse(&actions);
+        let rows = oversight::csv::parse(&actions).unwrap();
         assert_eq!(rows[1][4], "Line one\nline two, \"quoted\"");
         assert_eq!(rows[1][9], "true");
         let compliance = app
@@ -912,7 +912,7 @@ both_backends!(
             .send()
             .await
             .text();
-        assert_eq!(oversight::csv::parse(&compliance).len(), 44);
+        assert_eq!(oversight::csv::parse(&compliance).unwrap().len(), 44);
         // JSON pages of the same lists, with the same access rules.
         let page = app
             .get("/v1/item-responses?force=norfolk")

@@ -29,7 +29,7 @@ pub struct ReferenceRow {
 /// The reference rows, checked as they are read.
 pub fn rows() -> Result<Vec<ReferenceRow>, String> {
     let mut out = Vec::new();
-    for (n, fields) in crate::csv::parse(FORCES_CSV)
+    for (n, fields) in crate::csv::parse(FORCES_CSV)?
         .into_iter()
         .enumerate()
         .skip(1)
