@@ -117,7 +117,22 @@ pub fn force_work_now(
             answers: vec![],
         });
     }
-    let answers = item_responses::table
+    Ok(ForceWorkAtPublication {
+        submitted: true,
+        comments: response.map(|(_, c)| c),
+        answers: item_answers(conn, force, inspection_id)?,
+    })
+}
+
+/// The force's answers to an inspection's items as they stand, drafts included, in item
+/// order: (item id, acceptance, narrative). For a publication once the stage allows it, and
+/// for the force's own preview of the document.
+pub fn item_answers(
+    conn: &mut DbConn,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<Vec<(String, Option<String>, String)>> {
+    Ok(item_responses::table
         .filter(item_responses::force_id.eq(force))
         .filter(item_responses::inspection_id.eq(inspection_id))
         .order(item_responses::item_id)
@@ -126,12 +141,7 @@ pub fn force_work_now(
             item_responses::acceptance,
             item_responses::response,
         ))
-        .load(conn)?;
-    Ok(ForceWorkAtPublication {
-        submitted: true,
-        comments: response.map(|(_, c)| c),
-        answers,
-    })
+        .load(conn)?)
 }
 
 /// What revision `revision` froze of the force's part.

@@ -190,7 +190,7 @@ impl ForcePart {
 
     /// Today's data, drafts included.
     fn preview(conn: &mut DbConn, force: &str, inspection: &str) -> AppResult<ForcePart> {
-        use crate::db::schema::{force_responses, item_responses};
+        use crate::db::schema::force_responses;
         use diesel::prelude::*;
         let response = force_responses::table
             .find((force, inspection))
@@ -199,15 +199,7 @@ impl ForcePart {
             .optional()?
             .map(crate::responses::model::ForceResponse::from_row)
             .transpose()?;
-        let answers = item_responses::table
-            .filter(item_responses::force_id.eq(force))
-            .filter(item_responses::inspection_id.eq(inspection))
-            .select((
-                item_responses::item_id,
-                item_responses::acceptance,
-                item_responses::response,
-            ))
-            .load::<(String, Option<String>, String)>(conn)?
+        let answers = crate::pcc_responses::service::item_answers(conn, force, inspection)?
             .into_iter()
             .map(|(item, acceptance, response)| (item, (acceptance, response)))
             .collect();
