@@ -14,15 +14,16 @@ use futures_util::future::LocalBoxFuture;
 use tracing::Instrument;
 use utoipa_actix_web::{AppExt, scope};
 
+use crate::auth::Principal;
 use crate::auth::jwt::Verifier;
 use crate::auth::policy;
-use crate::auth::{Principal, principal_from_request};
 use crate::config::Config;
 pub use crate::context::Ctx;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::OversightSchema;
 use crate::ops::Metrics;
+use crate::rest::ApiError;
 use crate::types::Date;
 
 /// Largest request body accepted (REST and GraphQL).
@@ -111,13 +112,41 @@ impl AppState {
 }
 
 impl FromRequest for Ctx {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Ctx, AppError>>;
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Ctx, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { ctx_of(&req).await })
+        Box::pin(async move { Ok(ctx_of(&req).await?) })
     }
+}
+
+/// Resolves the caller from the `Authorization` header: anonymous when there is none, an
+/// error (401) when there is one that does not verify.
+pub async fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> {
+    if let Some(p) = req.extensions().get::<Principal>() {
+        return Ok(p.clone());
+    }
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Principal::anonymous());
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let value = value.to_str().map_err(|_| {
+        AppError::Unauthenticated("the Authorization header is not readable".into())
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let principal = state.verifier.verify(token).await?;
+    req.extensions_mut().insert(principal.clone());
+    Ok(principal)
 }
 
 pub async fn ctx_of(req: &HttpRequest) -> Result<Ctx, AppError> {

@@ -145,7 +145,7 @@ fn run_migrate(config: &Config) -> Result<(), String> {
 fn run_seed_demo(config: Config) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let state = AppState::new(config)?;
-        let loaded = crate::demo::load(&state)
+        let loaded = crate::demo::load(&|p| state.ctx(p))
             .await
             .map_err(|e| format!("demo data: {e}"))?;
         println!(
@@ -199,7 +199,7 @@ fn run_serve(config: Config) -> Result<(), String> {
         let database = redact_url(&config.database_url);
         let state = AppState::new(config)?;
         if load_demo {
-            match crate::demo::load(&state).await {
+            match crate::demo::load(&|p| state.ctx(p)).await {
                 Ok(true) => tracing::info!("demo data loaded"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "demo data not loaded"),

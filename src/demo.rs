@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::{Principal, Role};
 use crate::context::Ctx;
 use crate::db::schema::inspections;
@@ -64,15 +63,13 @@ pub fn demo() -> AppResult<Demo> {
     serde_json::from_str(DEMO).map_err(|e| AppError::Internal(format!("demo data: {e}")))
 }
 
-fn as_role(state: &AppState, role: Role, forces: &[&str]) -> Ctx {
-    state.ctx(Principal::new("demo-seed", &[role], forces))
-}
-
-/// Loads the demo unless its inspection is already there; says whether it loaded.
-pub async fn load(state: &AppState) -> AppResult<bool> {
+/// Loads the demo unless its inspection is already there; says whether it loaded. `ctx` gives
+/// the context of a request by a caller.
+pub async fn load(ctx: &dyn Fn(Principal) -> Ctx) -> AppResult<bool> {
+    let as_role = |role: Role, forces: &[&str]| ctx(Principal::new("demo-seed", &[role], forces));
     let demo = demo()?;
     let title = demo.inspection.title.clone();
-    let present = state
+    let present = as_role(Role::Admin, &[])
         .db
         .run(move |conn| {
             Ok(inspections::table
@@ -86,7 +83,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
         return Ok(false);
     }
     let force = demo.force.as_str();
-    let hmicfrs = as_role(state, Role::Inspectorate, &[]);
+    let hmicfrs = as_role(Role::Inspectorate, &[]);
     let inspection =
         crate::inspections::service::create(&hmicfrs, Body::Value(demo.inspection)).await?;
     let mut by_number = HashMap::new();
@@ -95,7 +92,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
             crate::items::service::create(&hmicfrs, &inspection.id, Body::Value(item)).await?;
         by_number.insert(created.number.to_string(), created.id);
     }
-    let editor = as_role(state, Role::ForceEditor, &[force]);
+    let editor = as_role(Role::ForceEditor, &[force]);
     let mut numbers: Vec<&String> = demo.item_responses.keys().collect();
     numbers.sort_by_key(|n| n.parse::<i32>().unwrap_or(i32::MAX));
     for n in numbers {
@@ -129,7 +126,7 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
         Body::Value(input),
     )
     .await?;
-    let mut opcc = as_role(state, Role::OpccEditor, &[force]);
+    let mut opcc = as_role(Role::OpccEditor, &[force]);
     opcc.now = demo.pcc_response.published_at.naive();
     let c = &demo.pcc_response.checklist;
     let input = PccResponseInput {

@@ -1,12 +1,9 @@
-//! The one error type: every failure maps to an RFC 9457 problem (REST) and to the same
-//! `code` in GraphQL error extensions. Causes are logged once and never shown to clients.
+//! The one error type. Each failure has a stable `code` and an HTTP status, which REST
+//! writes as an RFC 9457 problem (`rest::problem`) and GraphQL as error extensions
+//! (`graphql::errors`). Causes are logged once and never shown to clients.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -45,23 +42,6 @@ pub enum AppError {
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
-}
-
-/// The problem document sent for every error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A stable URI naming the kind of problem (`urn:oversight:problem:<code>`).
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Stable machine-readable code: unauthenticated, forbidden, not_found, bad_request,
-    /// validation_failed, conflict, version_mismatch, precondition_required,
-    /// payload_too_large, rate_limited, unavailable, internal.
-    pub code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<FieldError>>,
 }
 
 impl AppError {
@@ -107,20 +87,21 @@ impl AppError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// The HTTP status of the failure, which GraphQL's extensions carry too.
+    pub fn status(&self) -> u16 {
         match self {
-            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
-            AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unauthenticated(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::BadRequest { .. } => 400,
+            AppError::Validation(_) => 422,
+            AppError::Conflict(_) => 409,
+            AppError::VersionMismatch { .. } => 412,
+            AppError::PreconditionRequired => 428,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable(_) => 503,
+            AppError::Internal(_) => 500,
         }
     }
 
@@ -153,54 +134,13 @@ impl AppError {
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        let status = self.status();
-        Problem {
-            kind: format!("urn:oversight:problem:{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            code: self.code().to_string(),
-            errors: self.field_errors(),
-        }
-    }
-
     /// Logs what the client will not see.
-    fn log(&self) {
+    pub fn log(&self) {
         match self {
             AppError::Internal(cause) => tracing::error!(error.cause = %cause, "internal error"),
             AppError::Unavailable(cause) => tracing::warn!(error.cause = %cause, "unavailable"),
             _ => {}
         }
-    }
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        self.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.log();
-        let mut builder = HttpResponse::build(self.status());
-        builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        match self {
-            AppError::Unauthenticated(_) => {
-                builder.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    "Bearer realm=\"oversight\", error=\"invalid_token\"",
-                ));
-            }
-            AppError::RateLimited { retry_after_secs } => {
-                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            AppError::Unavailable(_) => {
-                builder.insert_header((header::RETRY_AFTER, "1"));
-            }
-            _ => {}
-        }
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        builder.body(body)
     }
 }
 
@@ -259,51 +199,6 @@ fn lost_database(message: &str) -> bool {
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
         AppError::Unavailable(format!("database pool: {e}"))
-    }
-}
-
-/// Turns service results into GraphQL errors with the REST `code` in `extensions`.
-pub trait IntoGql<T> {
-    fn gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T> IntoGql<T> for Result<T, AppError> {
-    fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| e.to_gql())
-    }
-}
-
-impl AppError {
-    pub fn to_gql(&self) -> async_graphql::Error {
-        self.log();
-        use async_graphql::ErrorExtensions;
-        let mut err = async_graphql::Error::new(self.detail());
-        let code = self.code();
-        let status = self.status().as_u16();
-        let errors = self.field_errors();
-        err = err.extend_with(|_, ext| {
-            ext.set("code", code);
-            ext.set("status", status);
-            if let Some(errors) = &errors {
-                let list: Vec<async_graphql::Value> = errors
-                    .iter()
-                    .map(|e| {
-                        let mut m = async_graphql::indexmap::IndexMap::new();
-                        m.insert(
-                            async_graphql::Name::new("field"),
-                            async_graphql::Value::from(e.field.clone()),
-                        );
-                        m.insert(
-                            async_graphql::Name::new("message"),
-                            async_graphql::Value::from(e.message.clone()),
-                        );
-                        async_graphql::Value::Object(m)
-                    })
-                    .collect();
-                ext.set("errors", async_graphql::Value::List(list));
-            }
-        });
-        err
     }
 }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 
 /// Upper bounds (seconds) of the request duration histogram.
 const BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
@@ -124,7 +125,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn readyz(state: web::Data<AppState>) -> Answer {
     state.db.ping().await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),
@@ -144,7 +145,7 @@ pub async fn metrics_on_main(
             .headers()
             .contains_key(actix_web::http::header::FORWARDED);
     if state.config.metrics_listen.is_some() || !local {
-        return actix_web::ResponseError::error_response(&crate::error::AppError::not_found(
+        return crate::rest::problem_response(&crate::error::AppError::not_found(
             "no such resource",
         ));
     }

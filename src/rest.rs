@@ -3,15 +3,95 @@
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{AppError, AppResult, PROBLEM_JSON};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::types::{Date, clamp_limit};
 use crate::write::Precondition;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The problem document sent for every error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem (`urn:oversight:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code: unauthenticated, forbidden, not_found, bad_request,
+    /// validation_failed, conflict, version_mismatch, precondition_required,
+    /// payload_too_large, rate_limited, unavailable, internal.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// The problem document of an error.
+pub fn problem(error: &AppError) -> Problem {
+    let status = status_of(error);
+    Problem {
+        kind: format!("urn:oversight:problem:{}", error.code()),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: error.detail(),
+        code: error.code().to_string(),
+        errors: error.field_errors(),
+    }
+}
+
+fn status_of(error: &AppError) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A domain error on its way out of a REST handler or extractor: its problem document, with
+/// `WWW-Authenticate` on a 401 and `Retry-After` where retrying helps.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub AppError);
+
+/// What a REST handler answers.
+pub type Answer<T = HttpResponse> = Result<T, ApiError>;
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_of(&self.0)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        problem_response(&self.0)
+    }
+}
+
+/// The response of an error: its problem document and headers.
+pub fn problem_response(error: &AppError) -> HttpResponse {
+    error.log();
+    let mut builder = HttpResponse::build(status_of(error));
+    builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+    match error {
+        AppError::Unauthenticated(_) => {
+            builder.insert_header((
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"oversight\", error=\"invalid_token\"",
+            ));
+        }
+        AppError::RateLimited { retry_after_secs } => {
+            builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        AppError::Unavailable(_) => {
+            builder.insert_header((header::RETRY_AFTER, "1"));
+        }
+        _ => {}
+    }
+    let body = serde_json::to_vec(&problem(error)).unwrap_or_default();
+    builder.body(body)
+}
 
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
@@ -95,7 +175,10 @@ pub fn uuid_param(field: &str, value: &Option<String>) -> AppResult<Option<Strin
 
 /// Error handler for actix extractors (query strings, paths): `400` problem+json.
 pub fn extractor_error(err: impl std::fmt::Display) -> actix_web::Error {
-    AppError::bad_request(format!("the request is malformed: {err}")).into()
+    ApiError(AppError::bad_request(format!(
+        "the request is malformed: {err}"
+    )))
+    .into()
 }
 
 /// Turns error responses that are not problem+json yet (unknown routes, wrong methods,
@@ -130,7 +213,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
                 .to_string(),
         ),
     };
-    let mut problem = error.problem();
+    let mut problem = problem(&error);
     // Keep the framework's status where it is more precise than our code's (405, 415, 408).
     problem.status = status.as_u16();
     problem.title = status.canonical_reason().unwrap_or("Error").to_string();

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
@@ -59,23 +58,6 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-/// A calendar date, `YYYY-MM-DD`.
-#[Scalar(name = "Date")]
-impl ScalarType for Date {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(s) => Date::parse(s).ok_or_else(|| {
-                InputValueError::custom(format!("{s:?} is not a date (YYYY-MM-DD)"))
-            }),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
-    }
-}
-
 /// A point in time, RFC 3339 in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ToSchema)]
 #[schema(value_type = String, format = DateTime, example = "2025-07-01T09:00:00Z")]
@@ -118,23 +100,6 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-/// A point in time, RFC 3339 in UTC.
-#[Scalar(name = "DateTime")]
-impl ScalarType for Timestamp {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(s) => DateTime::parse_from_rfc3339(s)
-                .map(|t| Timestamp(t.with_timezone(&Utc)))
-                .map_err(|_| InputValueError::custom(format!("{s:?} is not an RFC 3339 time"))),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
-    }
-}
-
 /// Now, cut to microseconds so that both backends give back what they were given.
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
@@ -163,7 +128,7 @@ macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::Enum)]
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 

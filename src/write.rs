@@ -1,7 +1,7 @@
 //! What every write carries besides its target: a body that is parsed only after access has
 //! been decided, and a precondition (`If-Match` over REST, `expectedVersion` in GraphQL).
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};

@@ -145,9 +145,9 @@ both_backends!(
 );
 
 both_backends!(the_demo_loader_enters_the_same_example, |app| async move {
-    assert!(oversight::demo::load(&app.state).await.unwrap());
+    assert!(oversight::demo::load(&|p| app.state.ctx(p)).await.unwrap());
     assert!(
-        !oversight::demo::load(&app.state).await.unwrap(),
+        !oversight::demo::load(&|p| app.state.ctx(p)).await.unwrap(),
         "loading twice changes nothing"
     );
     let list = app.get("/v1/inspections").send().await.json();

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::model::{Action, ActionPatch, ActionStatus, NewAction, NewActionUpdate, Rag};
+use super::model::ActionPatch;
 use super::service;
 use crate::context::Ctx;
-use crate::error::IntoGql;
+use crate::graphql::errors::{IntoGql, ToGql};
+use crate::graphql::types::{Action, ActionCounts, ActionStatus, NewAction, NewActionUpdate, Rag};
+use crate::graphql::view::{Convert, Date, maybe};
 use crate::graphql::{Eager, ctx};
-use crate::inspections::graphql::maybe_undefined;
-use crate::types::Date;
 use crate::write::{Body, Precondition};
 
 /// Actions by (force, item); the parent item response has been found readable.
@@ -35,7 +35,7 @@ impl Loader<(String, String)> for Actions {
             .await
             .map_err(|e| e.to_gql())?;
         let mut out: HashMap<(String, String), Vec<Action>> = HashMap::new();
-        for a in all {
+        for a in all.into_iter().map(Action::from) {
             out.entry((a.force_id.clone(), a.item_id.clone()))
                 .or_default()
                 .push(a);
@@ -68,9 +68,9 @@ impl ActionMutation {
         item_id: ID,
         input: NewAction,
     ) -> Result<Action> {
-        service::create(ctx(gql)?, &force_id, &item_id, Body::Value(input))
+        service::create(ctx(gql)?, &force_id, &item_id, Body::Value(input.into()))
             .await
-            .gql()
+            .view()
     }
 
     /// Changes an action; `expectedVersion` is the version last read.
@@ -85,15 +85,15 @@ impl ActionMutation {
         let patch = ActionPatch {
             title: input.title,
             owner: input.owner,
-            due_on: maybe_undefined(input.due_on),
-            status: input.status,
-            rag: maybe_undefined(input.rag),
+            due_on: maybe(input.due_on),
+            status: Convert::convert(input.status),
+            rag: maybe(input.rag),
             evidence: input.evidence,
         };
         let pre = Precondition::from_expected(Some(expected_version));
         service::update(ctx(gql)?, &force_id, &id, pre, Body::Value(patch))
             .await
-            .gql()
+            .view()
     }
 
     /// Appends a progress update to an action.
@@ -104,9 +104,9 @@ impl ActionMutation {
         action_id: ID,
         input: NewActionUpdate,
     ) -> Result<Action> {
-        service::append_update(ctx(gql)?, &force_id, &action_id, Body::Value(input))
+        service::append_update(ctx(gql)?, &force_id, &action_id, Body::Value(input.into()))
             .await
-            .gql()
+            .view()
     }
 }
 
@@ -119,7 +119,7 @@ pub struct ActionCountsLoader {
 
 /// The action counts of one force's responses to one inspection, by item (an item without
 /// actions is absent).
-pub type ItemCounts = std::sync::Arc<foldhash::HashMap<String, Eager<service::ActionCounts>>>;
+pub type ItemCounts = std::sync::Arc<foldhash::HashMap<String, Eager<ActionCounts>>>;
 
 impl Loader<(String, String)> for ActionCountsLoader {
     type Value = ItemCounts;
@@ -153,11 +153,39 @@ pub fn counts_by_pair(
         .collect();
     for row in rows {
         if let Some(items) = by_pair.get_mut(&(row.force_id, row.inspection_id)) {
-            items.insert(row.item_id, Eager::new(row.counts));
+            items.insert(row.item_id, Eager::new(row.counts.into()));
         }
     }
     by_pair
         .into_iter()
         .map(|(pair, items)| (pair, std::sync::Arc::new(items)))
         .collect()
+}
+
+impl crate::graphql::EagerFields for ActionCounts {
+    const READY: &'static [&'static str] = &[
+        "planned",
+        "inProgress",
+        "blocked",
+        "pendingSignOff",
+        "done",
+        "cancelled",
+        "total",
+        "overdue",
+    ];
+
+    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
+        let n = match field {
+            "planned" => self.planned,
+            "inProgress" => self.in_progress,
+            "blocked" => self.blocked,
+            "pendingSignOff" => self.pending_sign_off,
+            "done" => self.done,
+            "cancelled" => self.cancelled,
+            "total" => self.total,
+            "overdue" => self.overdue,
+            _ => return None,
+        };
+        Some(crate::graphql::eager::Ready::Int(n))
+    }
 }

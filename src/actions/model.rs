@@ -61,8 +61,7 @@ pub struct ActionUpdateRow {
 }
 
 /// A progress update: appended, never changed.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
-#[graphql(name = "ActionUpdate")]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ActionUpdate {
     pub id: String,
     pub at: Timestamp,
@@ -90,7 +89,7 @@ impl ActionUpdate {
 }
 
 /// One action of a force's plan for an item.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Action {
     pub id: String,
     pub force_id: String,
@@ -136,13 +135,11 @@ impl Action {
 }
 
 /// `POST /v1/forces/{force}/items/{id}/actions`.
-#[derive(Debug, Clone, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "NewActionInput")]
 pub struct NewAction {
     pub title: String,
     #[serde(default)]
-    #[graphql(default)]
     pub owner: String,
     #[serde(default)]
     pub due_on: Option<Date>,
@@ -152,7 +149,6 @@ pub struct NewAction {
     #[serde(default)]
     pub rag: Option<Rag>,
     #[serde(default)]
-    #[graphql(default)]
     pub evidence: Vec<String>,
 }
 
@@ -173,9 +169,8 @@ pub struct ActionPatch {
 }
 
 /// `POST /v1/forces/{force}/actions/{id}/updates`.
-#[derive(Debug, Clone, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "NewActionUpdateInput")]
 pub struct NewActionUpdate {
     pub note: String,
     /// The action takes this status.
@@ -183,6 +178,5 @@ pub struct NewActionUpdate {
     pub status: Option<ActionStatus>,
     /// More evidence links, added to the action's.
     #[serde(default)]
-    #[graphql(default)]
     pub evidence: Vec<String>,
 }

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use super::model::{Action, ActionPatch, NewAction, NewActionUpdate};
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::{PageParams, created, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
@@ -29,7 +30,7 @@ pub async fn list_actions(
     ctx: Ctx,
     path: Path<(String, String)>,
     page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let page = service::list(&ctx, &path.0, &path.1, page.limit()?, page.cursor.clone()).await?;
     Ok(HttpResponse::Ok().json(ListBody::from(page)))
 }
@@ -45,11 +46,7 @@ pub async fn list_actions(
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/forces/{force}/items/{id}/actions")]
-pub async fn create_action(
-    ctx: Ctx,
-    path: Path<(String, String)>,
-    body: Bytes,
-) -> AppResult<HttpResponse> {
+pub async fn create_action(ctx: Ctx, path: Path<(String, String)>, body: Bytes) -> Answer {
     let a = service::create(&ctx, &path.0, &path.1, Body::Json(body)).await?;
     Ok(created(
         a.version,
@@ -64,7 +61,7 @@ pub async fn create_action(
     (status = 404, description = "No such action for this force", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}/actions/{id}")]
-pub async fn get_action(ctx: Ctx, path: Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn get_action(ctx: Ctx, path: Path<(String, String)>) -> Answer {
     let a = service::get(&ctx, &path.0, &path.1).await?;
     Ok(ok_with_etag(a.version, &a))
 }
@@ -85,7 +82,7 @@ pub async fn patch_action(
     req: HttpRequest,
     path: Path<(String, String)>,
     body: Bytes,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let pre = precondition(&req)?;
     let a = service::update(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
     Ok(ok_with_etag(a.version, &a))
@@ -102,11 +99,7 @@ pub async fn patch_action(
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/forces/{force}/actions/{id}/updates")]
-pub async fn add_update(
-    ctx: Ctx,
-    path: Path<(String, String)>,
-    body: Bytes,
-) -> AppResult<HttpResponse> {
+pub async fn add_update(ctx: Ctx, path: Path<(String, String)>, body: Bytes) -> Answer {
     let a = service::append_update(&ctx, &path.0, &path.1, Body::Json(body)).await?;
     Ok(created(
         a.version,
@@ -146,7 +139,7 @@ pub async fn list_all_actions(
     req: HttpRequest,
     q: Query<ActionParams>,
     page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     use super::model::ActionStatus;
     use super::service::{ActionEntry, ActionFilter, list_across};
     let filter = ActionFilter {

@@ -403,16 +403,7 @@ pub async fn append_update(
 }
 
 /// How many of a force's actions on an item stand in each status, and how many are overdue.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    utoipa::ToSchema,
-    async_graphql::SimpleObject,
-)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ActionCounts {
     pub planned: i64,
     pub in_progress: i64,
@@ -423,34 +414,6 @@ pub struct ActionCounts {
     pub total: i64,
     /// Past their due date and neither done nor cancelled.
     pub overdue: i64,
-}
-
-impl crate::graphql::EagerFields for ActionCounts {
-    const READY: &'static [&'static str] = &[
-        "planned",
-        "inProgress",
-        "blocked",
-        "pendingSignOff",
-        "done",
-        "cancelled",
-        "total",
-        "overdue",
-    ];
-
-    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
-        let n = match field {
-            "planned" => self.planned,
-            "inProgress" => self.in_progress,
-            "blocked" => self.blocked,
-            "pendingSignOff" => self.pending_sign_off,
-            "done" => self.done,
-            "cancelled" => self.cancelled,
-            "total" => self.total,
-            "overdue" => self.overdue,
-            _ => return None,
-        };
-        Some(crate::graphql::eager::Ready::Int(n))
-    }
 }
 
 impl ActionCounts {

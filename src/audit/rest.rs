@@ -8,8 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{AuditEvent, Entity};
 use super::service::{AuditFilter, list};
 use crate::context::Ctx;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use crate::rest::Answer;
 use crate::rest::PageParams;
+use crate::rest::Problem;
 use crate::types::{Date, ListBody, Timestamp};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,11 +64,7 @@ fn time_param(
     (status = 403, description = "Not admin nor one of a force's people", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/audit")]
-pub async fn audit(
-    ctx: Ctx,
-    params: Query<AuditParams>,
-    page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+pub async fn audit(ctx: Ctx, params: Query<AuditParams>, page: Query<PageParams>) -> Answer {
     let entity = Entity::from_param("entity", &params.entity)?;
     let filter = AuditFilter {
         force: params.force.clone().filter(|f| !f.is_empty()),

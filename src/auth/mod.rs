@@ -1,5 +1,5 @@
-//! Who is calling: token checking (`jwt`), the `Principal` it yields, the actix extractors,
-//! and `policy`, which holds every access rule.
+//! Who is calling: token checking (`jwt`), the `Principal` it yields, and `policy`, which
+//! holds every access rule.
 
 pub mod federated;
 pub mod jwks;
@@ -7,11 +7,7 @@ pub mod jwt;
 pub mod policy;
 pub mod trust;
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use serde::{Deserialize, Serialize};
-
-use crate::app::AppState;
-use crate::error::AppError;
 
 crate::text_enum! {
     /// A role a token may carry.
@@ -75,46 +71,5 @@ impl Principal {
             (_, Some(sub)) => sub.clone(),
             (_, None) => "anonymous".into(),
         }
-    }
-}
-
-/// Resolves the caller from the `Authorization` header: anonymous when there is none, an
-/// error (401) when there is one that does not verify.
-pub async fn principal_from_request(req: &HttpRequest) -> Result<Principal, AppError> {
-    if let Some(p) = req.extensions().get::<Principal>() {
-        return Ok(p.clone());
-    }
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Principal::anonymous());
-    };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    let value = value.to_str().map_err(|_| {
-        AppError::Unauthenticated("the Authorization header is not readable".into())
-    })?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-        })?;
-    let principal = state.verifier.verify(token).await?;
-    req.extensions_mut().insert(principal.clone());
-    Ok(principal)
-}
-
-/// Extractor for a caller who may be anonymous; an invalid token is still an error.
-pub struct MaybePrincipal(pub Principal);
-
-impl FromRequest for MaybePrincipal {
-    type Error = AppError;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { principal_from_request(&req).await.map(MaybePrincipal) })
     }
 }

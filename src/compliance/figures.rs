@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::dataloader::Loader;
 use diesel::prelude::*;
 
 use crate::auth::policy::{self, Stage};
@@ -23,8 +22,7 @@ pub const CLOSED: [&str; 4] = [
     "discharged",
 ];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, async_graphql::SimpleObject, serde::Serialize)]
-#[graphql(name = "ForceFigures")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ForceFigures {
     /// Recommendations addressed to the force (in published inspections) that HMICFRS has not
     /// closed (complete, no further action needed, superseded or discharged).
@@ -121,29 +119,17 @@ pub fn figures(
     Ok(out)
 }
 
-/// Figures by force id; null for callers who may not read the force's submitted work.
-pub struct ForceFiguresLoader {
-    pub ctx: Ctx,
-}
-
-impl Loader<String> for ForceFiguresLoader {
-    type Value = ForceFigures;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, ForceFigures>, Self::Error> {
-        let c = self.ctx.clone();
-        let wanted: Vec<String> = keys
-            .iter()
-            .filter(|f| policy::can_read_force_work(&c.principal, &c.policy, f, Stage::Submitted))
-            .cloned()
-            .collect();
-        if wanted.is_empty() {
-            return Ok(HashMap::new());
-        }
-        self.ctx
-            .db
-            .run(move |conn| figures(conn, &c, &wanted))
-            .await
-            .map_err(|e| e.to_gql())
+/// Figures by force id, for the forces among `forces` whose submitted work the caller may
+/// read (the others are absent).
+pub async fn readable(ctx: &Ctx, forces: &[String]) -> AppResult<HashMap<String, ForceFigures>> {
+    let c = ctx.clone();
+    let wanted: Vec<String> = forces
+        .iter()
+        .filter(|f| policy::can_read_force_work(&c.principal, &c.policy, f, Stage::Submitted))
+        .cloned()
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
     }
+    ctx.db.run(move |conn| figures(conn, &c, &wanted)).await
 }

@@ -1,11 +1,16 @@
 //! GraphQL: `section55Compliance(publishedFrom, publishedTo)`.
 
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, Result};
 
-use super::service::{ComplianceRow, section55};
-use crate::error::IntoGql;
+use super::service::section55;
+use crate::context::Ctx;
 use crate::graphql::ctx;
-use crate::types::Date;
+use crate::graphql::errors::IntoGql;
+use crate::graphql::types::{ComplianceRow, ForceFigures};
+use crate::graphql::view::{Convert, Date};
 
 #[derive(Default)]
 pub struct ComplianceQuery;
@@ -19,8 +24,28 @@ impl ComplianceQuery {
         published_from: Option<Date>,
         published_to: Option<Date>,
     ) -> Result<Vec<ComplianceRow>> {
-        section55(ctx(gql)?, published_from, published_to)
-            .await
-            .gql()
+        section55(
+            ctx(gql)?,
+            published_from.map(|d| d.0),
+            published_to.map(|d| d.0),
+        )
+        .await
+        .map(Convert::convert)
+        .gql()
+    }
+}
+
+/// Figures by force id; null for callers who may not read the force's submitted work.
+pub struct ForceFiguresLoader {
+    pub ctx: Ctx,
+}
+
+impl Loader<String> for ForceFiguresLoader {
+    type Value = ForceFigures;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, ForceFigures>, Self::Error> {
+        let figures = super::figures::readable(&self.ctx, keys).await.gql()?;
+        Ok(figures.into_iter().map(|(k, v)| (k, v.into())).collect())
     }
 }

@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::service::{ComplianceRow, section55};
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::date_param;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,11 +34,7 @@ pub struct ComplianceList {
     (status = 403, description = "Not a national role", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/compliance/section55")]
-pub async fn compliance(
-    ctx: Ctx,
-    req: actix_web::HttpRequest,
-    q: Query<PeriodParams>,
-) -> AppResult<HttpResponse> {
+pub async fn compliance(ctx: Ctx, req: actix_web::HttpRequest, q: Query<PeriodParams>) -> Answer {
     let from = date_param("published_from", &q.published_from)?;
     let to = date_param("published_to", &q.published_to)?;
     let items = section55(&ctx, from, to).await?;

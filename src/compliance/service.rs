@@ -14,10 +14,7 @@ use crate::section55::rules::{Section55State, status};
 use crate::types::Date;
 
 /// One force's counts.
-#[derive(
-    Debug, Clone, Default, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq, Eq,
-)]
-#[graphql(name = "Section55Compliance")]
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
 pub struct ComplianceRow {
     pub force_id: String,
     pub not_due: i64,

@@ -287,7 +287,7 @@ where
     T: Send + 'static,
 {
     let queued = Instant::now();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let left = wait
             .checked_sub(queued.elapsed())
             .filter(|left| !left.is_zero())

@@ -7,7 +7,8 @@ use utoipa::IntoParams;
 
 use super::service::{EventPage, feed};
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::types::clamp_limit;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -26,7 +27,7 @@ pub struct FeedParams {
     (status = 400, description = "A cursor this service did not give out", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/events")]
-pub async fn events(ctx: Ctx, q: Query<FeedParams>) -> AppResult<HttpResponse> {
+pub async fn events(ctx: Ctx, q: Query<FeedParams>) -> Answer {
     let limit = clamp_limit("limit", q.limit)?;
     let page = feed(&ctx, q.after.clone(), limit).await?;
     Ok(HttpResponse::Ok().json(page))

@@ -3,12 +3,11 @@
 use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Object, Result};
 
-use super::model::Force;
 use super::service;
-use super::worklist::WorklistEntry;
-use crate::error::IntoGql;
+use crate::graphql::errors::{IntoGql, ToGql};
+use crate::graphql::types::{Force, ForceFigures, ForceKind, InspectionFilter, WorklistEntry};
+use crate::graphql::view::Convert;
 use crate::graphql::{connection, ctx};
-use crate::inspections::model::InspectionFilter;
 
 #[derive(Default)]
 pub struct ForceQuery;
@@ -17,13 +16,13 @@ pub struct ForceQuery;
 impl ForceQuery {
     /// Every force with the policing body in office today.
     async fn forces(&self, gql: &Context<'_>) -> Result<Vec<Force>> {
-        service::list(ctx(gql)?).await.gql()
+        service::list(ctx(gql)?).await.view()
     }
 
     /// One force by id (`norfolk`); null if there is none.
     async fn force(&self, gql: &Context<'_>, id: String) -> Result<Option<Force>> {
         match service::get(ctx(gql)?, &id).await {
-            Ok(f) => Ok(Some(f)),
+            Ok(f) => Ok(Some(f.into())),
             Err(crate::error::AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.to_gql()),
         }
@@ -50,24 +49,21 @@ impl Force {
         let (page, responses) = super::worklist::list_with_kind(
             ctx(gql)?,
             &self.id,
-            Some(self.kind == super::model::ForceKind::Territorial),
+            Some(self.kind == ForceKind::Territorial),
             with_responses,
-            filter.unwrap_or_default(),
+            filter.map(Convert::convert).unwrap_or_default(),
             limit,
             after,
         )
         .await
         .gql()?;
         loaders.keep_worklist_responses(&self.id, responses);
-        Ok(connection(page))
+        Ok(connection(Convert::convert(page)))
     }
 
     /// Open recommendations and overdue actions; null for callers who may not read the force's
     /// submitted work.
-    async fn figures(
-        &self,
-        gql: &Context<'_>,
-    ) -> Result<Option<crate::compliance::figures::ForceFigures>> {
+    async fn figures(&self, gql: &Context<'_>) -> Result<Option<ForceFigures>> {
         gql.data::<std::sync::Arc<crate::graphql::Loaders>>()?
             .force_figures
             .load_one(self.id.clone())

@@ -61,7 +61,7 @@ impl PolicingBodyRow {
 }
 
 /// The local policing body that answers under Section 55.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct PolicingBody {
     /// As in the reference data, e.g. `Norfolk Police and Crime Commissioner`.
     pub name: String,
@@ -69,7 +69,7 @@ pub struct PolicingBody {
 }
 
 /// One period of a force's governance.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GovernancePeriod {
     pub name: String,
     pub kind: PolicingBodyKind,
@@ -89,8 +89,7 @@ impl TryFrom<&PolicingBodyRow> for PolicingBody {
 }
 
 /// A force, with the policing body in office today and its governance history.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Force {
     /// Slug, e.g. `norfolk`.
     pub id: String,
@@ -142,9 +141,8 @@ impl Force {
 }
 
 /// `PUT /v1/forces/{force}` (admin): a new force, or a change of one.
-#[derive(Debug, Clone, serde::Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "ForceInput")]
 pub struct ForceInput {
     pub name: String,
     /// `england`, `wales`, `scotland`, `northern_ireland` or `united_kingdom`.
@@ -154,9 +152,8 @@ pub struct ForceInput {
 
 /// `POST /v1/forces/{force}/governance` (admin): the body that answers from `valid_from`; the
 /// body in office until then stops the day before.
-#[derive(Debug, Clone, serde::Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "GovernanceInput")]
 pub struct GovernanceInput {
     pub name: String,
     pub kind: PolicingBodyKind,

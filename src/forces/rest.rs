@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use super::model::Force;
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::ok_with_etag;
 
 #[derive(Serialize, ToSchema)]
@@ -23,7 +24,7 @@ pub struct ForceList {
     (status = 401, description = "The token did not verify", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces")]
-pub async fn list_forces(ctx: Ctx) -> AppResult<HttpResponse> {
+pub async fn list_forces(ctx: Ctx) -> Answer {
     let items = service::list(&ctx).await?;
     Ok(HttpResponse::Ok().json(ForceList {
         items,
@@ -37,7 +38,7 @@ pub async fn list_forces(ctx: Ctx) -> AppResult<HttpResponse> {
     (status = 404, description = "No such force", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}")]
-pub async fn get_force(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_force(ctx: Ctx, path: web::Path<String>) -> Answer {
     let force = service::get(&ctx, &path).await?;
     Ok(ok_with_etag(force.version, &force))
 }
@@ -61,7 +62,7 @@ pub async fn worklist(
     path: web::Path<String>,
     params: web::Query<crate::inspections::rest::InspectionParams>,
     page: web::Query<crate::rest::PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let page = super::worklist::list(
         &ctx,
         &path,
@@ -91,7 +92,7 @@ pub async fn put_force(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let pre = crate::rest::precondition(&req)?;
     let (force, new) = service::put_force(&ctx, &path, pre, crate::write::Body::Json(body)).await?;
     Ok(crate::rest::created_or_ok(
@@ -113,11 +114,7 @@ pub async fn put_force(
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/forces/{force}/governance")]
-pub async fn add_governance(
-    ctx: Ctx,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
+pub async fn add_governance(ctx: Ctx, path: web::Path<String>, body: web::Bytes) -> Answer {
     let force = service::add_governance(&ctx, &path, crate::write::Body::Json(body)).await?;
     Ok(crate::rest::created(
         force.version,

@@ -18,8 +18,7 @@ use crate::section55::rules::{Section55Status, status};
 use crate::types::{Date, Page, decode_cursor};
 
 /// One inspection on a force's worklist.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(name = "ForceInspection")]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorklistEntry {
     pub inspection: Inspection,
     /// The chief constable's response: null when none has been started, or when the caller

@@ -1011,9 +1011,10 @@ mod tests {
     /// every ready field it answers (a `None` acceptance, an enum, a narrative with quotes).
     #[actix_web::test]
     async fn values_taken_in_place_are_the_resolvers() {
-        use crate::actions::service::ActionCounts;
-        use crate::items::model::{Addressees, Item, ItemKind};
-        use crate::responses::model::{Acceptance, HmicfrsStatus, ItemResponse};
+        use crate::graphql::types::{
+            Acceptance, ActionCounts, Addressees, HmicfrsStatus, Item, ItemKind, ItemResponse,
+        };
+        use crate::graphql::view::DateTime;
         use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, Value};
 
         let at = chrono::NaiveDate::from_ymd_opt(2025, 7, 1)
@@ -1036,11 +1037,16 @@ mod tests {
             kind: ItemKind::AreaForImprovement,
             number: 9,
             text: "By 30 April 2026, \"all\" forces…".into(),
-            addressees: Addressees::default(),
+            addressees: Addressees {
+                chief_constables: false,
+                policing_bodies: false,
+                forces: vec![],
+                other_bodies: vec![],
+            },
             due_on: None,
             version: 3,
-            created_at: at.into(),
-            updated_at: at.into(),
+            created_at: DateTime(at.into()),
+            updated_at: DateTime(at.into()),
         };
         let response = |acceptance| ItemResponse {
             force_id: "norfolk".into(),
@@ -1050,8 +1056,8 @@ mod tests {
             response: "Line one\nline \"two\"".into(),
             hmicfrs_status: HmicfrsStatus::BeingProgressed,
             version: 2,
-            created_at: at.into(),
-            updated_at: at.into(),
+            created_at: DateTime(at.into()),
+            updated_at: DateTime(at.into()),
             counts: None,
         };
         let responses = vec![
@@ -1185,8 +1191,9 @@ mod tests {
                 );
             }
         };
-        check("Item", crate::items::model::Item::READY);
-        check("ItemResponse", crate::responses::model::ItemResponse::READY);
-        check("ActionCounts", crate::actions::service::ActionCounts::READY);
+        use crate::graphql::types::{ActionCounts, Item, ItemResponse};
+        check("Item", Item::READY);
+        check("ItemResponse", ItemResponse::READY);
+        check("ActionCounts", ActionCounts::READY);
     }
 }

@@ -9,13 +9,18 @@ use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 
 use crate::app::ctx_of;
 use crate::context::Ctx;
-use crate::error::{AppError, PROBLEM_JSON};
+use crate::error::AppError;
+use crate::rest::{PROBLEM_JSON, problem_response};
 use crate::types::{Page, clamp_limit};
 
 pub mod answers;
 pub mod eager;
+pub mod errors;
+#[macro_use]
+pub mod view;
 mod order;
 mod selected;
+pub mod types;
 pub use eager::{Eager, EagerConnection, EagerFields};
 pub use selected::Selected;
 
@@ -203,14 +208,14 @@ pub struct Loaders {
     action_counts: DataLoader<crate::actions::graphql::ActionCountsLoader>,
     /// Asked through [`Loaders::responses_of_force`], which keeps what it loads.
     item_responses_of_force: DataLoader<crate::responses::graphql::ItemResponsesOfForce>,
-    pub force_figures: DataLoader<crate::compliance::figures::ForceFiguresLoader>,
+    pub force_figures: DataLoader<crate::compliance::graphql::ForceFiguresLoader>,
     /// What a query has loaded so far of a force's work on an inspection: a list loads its
     /// children's ahead, and each child finds its own by a lookup rather than a round through
     /// the loader (a key cloned, a lock, a map built, a channel per child). `None` in a
     /// mutation, whose later fields must see its earlier writes.
     kept: Option<std::sync::Mutex<Kept>>,
     /// The counts of an item without actions.
-    pub no_actions: Eager<crate::actions::service::ActionCounts>,
+    pub no_actions: Eager<types::ActionCounts>,
     /// Whether the operation's document asks an inspection for a force's response or PCC
     /// response anywhere: a worklist then reads its statuses from the whole rows and keeps
     /// them (see [`Loaders::worklist_brings_responses`]).
@@ -242,8 +247,7 @@ impl Loaders {
     /// fields the operation's document selects) decides whether items and item responses are
     /// read whole or narrow (their types' `WIDE_FIELDS`).
     pub fn new(ctx: &Ctx, cache: bool, selected: &Selected) -> Loaders {
-        use crate::items::model::Item;
-        use crate::responses::model::ItemResponse;
+        use types::{Item, ItemResponse};
         let whole_items = selected.asks_any("Item", Item::WIDE_FIELDS);
         let whole_responses = selected.asks_any("ItemResponse", ItemResponse::WIDE_FIELDS);
         let counts = selected.asks_any("ItemResponse", &["actionCounts"]);
@@ -272,7 +276,7 @@ impl Loaders {
                 whole: whole_responses,
                 counts,
             }),
-            force_figures: batched(crate::compliance::figures::ForceFiguresLoader {
+            force_figures: batched(crate::compliance::graphql::ForceFiguresLoader {
                 ctx: ctx.clone(),
             }),
             kept: cache.then(Default::default),
@@ -503,12 +507,10 @@ fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
 pub async fn post(req: HttpRequest, body: Bytes) -> HttpResponse {
     let ctx = match ctx_of(&req).await {
         Ok(c) => c,
-        Err(e) => return actix_web::ResponseError::error_response(&e),
+        Err(e) => return problem_response(&e),
     };
     let Some(state) = req.app_data::<actix_web::web::Data<crate::app::AppState>>() else {
-        return actix_web::ResponseError::error_response(&AppError::Internal(
-            "state missing".into(),
-        ));
+        return problem_response(&AppError::Internal("state missing".into()));
     };
     let batch: async_graphql::BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
@@ -618,7 +620,7 @@ fn json_answer(answer: Bytes) -> HttpResponse {
 }
 
 fn problem(e: AppError) -> HttpResponse {
-    let mut res = actix_web::ResponseError::error_response(&e);
+    let mut res = problem_response(&e);
     res.headers_mut().insert(
         actix_web::http::header::CONTENT_TYPE,
         actix_web::http::header::HeaderValue::from_static(PROBLEM_JSON),
@@ -665,7 +667,7 @@ pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
             include_bytes!("../../assets/graphiql/start.js"),
             "text/javascript",
         ),
-        _ => return actix_web::ResponseError::error_response(&AppError::not_found("no such file")),
+        _ => return problem_response(&AppError::not_found("no such file")),
     };
     HttpResponse::Ok()
         .content_type(format!("{kind}; charset=utf-8"))

@@ -217,8 +217,7 @@ mod tests {
     /// left out of both lists, a narrow read would show it empty.
     #[test]
     fn every_field_of_a_narrowed_type_is_listed() {
-        use crate::items::model::Item;
-        use crate::responses::model::ItemResponse;
+        use crate::graphql::types::{Item, ItemResponse};
         for (type_name, narrow, wide) in [
             ("Item", Item::NARROW_FIELDS, Item::WIDE_FIELDS),
             (

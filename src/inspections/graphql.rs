@@ -3,13 +3,15 @@
 use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result};
 
-use super::model::{Inspection, InspectionFilter, InspectionPatch, NewInspection, ScopeInput};
+use super::model::InspectionPatch;
 use super::service;
-use crate::error::IntoGql;
 use crate::graphql::EagerConnection;
+use crate::graphql::errors::IntoGql;
+use crate::graphql::types::{
+    ForceResponse, Inspection, InspectionFilter, Item, NewInspection, PccResponse, ScopeInput,
+};
+use crate::graphql::view::{Convert, Date, maybe};
 use crate::graphql::{Loaders, connection, ctx};
-use crate::items::model::Item;
-use crate::types::Date;
 use crate::write::{Body, Precondition};
 
 #[derive(Default)]
@@ -29,15 +31,16 @@ impl InspectionQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Inspection>> {
         let limit = crate::graphql::first(first).gql()?;
-        let page = service::list(ctx(gql)?, filter.unwrap_or_default(), limit, after)
+        let filter = filter.map(Convert::convert).unwrap_or_default();
+        let page = service::list(ctx(gql)?, filter, limit, after)
             .await
-            .gql()?;
+            .view()?;
         Ok(connection(page))
     }
 
     /// One inspection; null (with a `not_found` error) if the caller may not read it.
     async fn inspection(&self, gql: &Context<'_>, id: ID) -> Result<Option<Inspection>> {
-        service::get(ctx(gql)?, &id).await.gql().map(Some)
+        service::get(ctx(gql)?, &id).await.view().map(Some)
     }
 }
 
@@ -66,7 +69,12 @@ impl Inspection {
         let ahead = gql.look_ahead();
         let responses = crate::responses::graphql::load_responses_ahead(gql, &self.id, &ahead);
         let (all, ()) = futures_util::future::try_join(items, responses).await?;
-        let page = crate::items::service::paginate(all.unwrap_or_default(), None, limit, cursor);
+        let page: crate::types::Page<Item> = Convert::convert(crate::items::service::paginate(
+            all.unwrap_or_default(),
+            None,
+            limit,
+            cursor,
+        ));
         crate::responses::graphql::load_every_response_ahead(gql, &page.items, &ahead).await?;
         Ok(EagerConnection::new(page))
     }
@@ -76,10 +84,12 @@ impl Inspection {
         &self,
         gql: &Context<'_>,
         force_id: String,
-    ) -> Result<Option<crate::responses::model::ForceResponse>> {
-        gql.data::<std::sync::Arc<Loaders>>()?
+    ) -> Result<Option<ForceResponse>> {
+        Ok(gql
+            .data::<std::sync::Arc<Loaders>>()?
             .force_response(force_id, &self.id)
-            .await
+            .await?
+            .map(ForceResponse::from))
     }
 
     /// The PCC response of a force, with its Section 55 status; null if none, or not the
@@ -88,10 +98,12 @@ impl Inspection {
         &self,
         gql: &Context<'_>,
         force_id: String,
-    ) -> Result<Option<crate::pcc_responses::model::PccResponse>> {
-        gql.data::<std::sync::Arc<Loaders>>()?
+    ) -> Result<Option<PccResponse>> {
+        Ok(gql
+            .data::<std::sync::Arc<Loaders>>()?
             .pcc_response(force_id, &self.id)
-            .await
+            .await?
+            .map(PccResponse::from))
     }
 }
 
@@ -108,23 +120,15 @@ pub struct InspectionPatchInput {
     pub section55_deadline: MaybeUndefined<Date>,
 }
 
-pub fn maybe<T>(m: MaybeUndefined<T>) -> Option<Option<T>> {
-    match m {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 impl From<InspectionPatchInput> for InspectionPatch {
     fn from(p: InspectionPatchInput) -> Self {
         InspectionPatch {
             title: p.title,
-            published_on: p.published_on,
+            published_on: Convert::convert(p.published_on),
             publication_types: p.publication_types,
             report_url: maybe(p.report_url),
             key_findings: p.key_findings,
-            scope: p.scope,
+            scope: Convert::convert(p.scope),
             section55_deadline: maybe(p.section55_deadline),
         }
     }
@@ -141,7 +145,9 @@ impl InspectionMutation {
         gql: &Context<'_>,
         input: NewInspection,
     ) -> Result<Inspection> {
-        service::create(ctx(gql)?, Body::Value(input)).await.gql()
+        service::create(ctx(gql)?, Body::Value(input.into()))
+            .await
+            .view()
     }
 
     /// Changes an inspection; `expectedVersion` is the version last read.
@@ -155,8 +161,6 @@ impl InspectionMutation {
         let pre = Precondition::from_expected(Some(expected_version));
         service::update(ctx(gql)?, &id, pre, Body::Value(input.into()))
             .await
-            .gql()
+            .view()
     }
 }
-
-pub use maybe as maybe_undefined;

@@ -26,9 +26,7 @@ pub struct InspectionRow {
 }
 
 /// Which forces an inspection covers.
-#[derive(
-    Debug, Clone, Serialize, Deserialize, ToSchema, async_graphql::SimpleObject, PartialEq, Eq,
-)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Scope {
     /// Every territorial force (a national or thematic inspection).
     pub all_forces: bool,
@@ -37,8 +35,7 @@ pub struct Scope {
 }
 
 /// An inspection report published by HMICFRS.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Inspection {
     pub id: String,
     pub title: String,
@@ -83,35 +80,28 @@ impl Inspection {
 }
 
 /// The scope of a new inspection; a list or flag left out is empty or false.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "ScopeInput")]
 pub struct ScopeInput {
     #[serde(default)]
-    #[graphql(default)]
     pub all_forces: bool,
     #[serde(default)]
-    #[graphql(default)]
     pub forces: Vec<String>,
 }
 
 /// `POST /v1/inspections`.
-#[derive(Debug, Clone, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "NewInspectionInput")]
 pub struct NewInspection {
     pub title: String,
     pub published_on: Date,
     #[serde(default)]
-    #[graphql(default)]
     pub publication_types: Vec<String>,
     #[serde(default)]
     pub report_url: Option<String>,
     #[serde(default)]
-    #[graphql(default)]
     pub key_findings: String,
     #[serde(default)]
-    #[graphql(default)]
     pub scope: ScopeInput,
     /// Defaults to `published_on` + 56 days.
     #[serde(default)]
@@ -137,14 +127,12 @@ pub struct InspectionPatch {
 }
 
 /// Filters of `GET /v1/inspections` and GraphQL `inspections`.
-#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
-#[graphql(name = "InspectionFilter")]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct InspectionFilter {
     /// Only inspections covering this force.
     pub force: Option<String>,
     /// Only inspections with this publication type (case-insensitive, whole type).
     #[serde(rename = "type")]
-    #[graphql(name = "type")]
     pub kind: Option<String>,
     pub published_from: Option<Date>,
     pub published_to: Option<Date>,

@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{Inspection, InspectionFilter, InspectionPatch, NewInspection};
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::{PageParams, created, date_param, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
@@ -60,7 +62,7 @@ pub async fn list_inspections(
     req: HttpRequest,
     params: Query<InspectionParams>,
     page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let filter = params.filter()?;
     if crate::rest::wants_csv(&req) {
         crate::auth::policy::require_public_read(&ctx.principal, &ctx.policy)?;
@@ -112,7 +114,7 @@ pub async fn list_inspections(
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/inspections")]
-pub async fn create_inspection(ctx: Ctx, body: Bytes) -> AppResult<HttpResponse> {
+pub async fn create_inspection(ctx: Ctx, body: Bytes) -> Answer {
     let created_ = service::create(&ctx, Body::Json(body)).await?;
     Ok(created(
         created_.version,
@@ -127,7 +129,7 @@ pub async fn create_inspection(ctx: Ctx, body: Bytes) -> AppResult<HttpResponse>
     (status = 404, description = "No such inspection, or under embargo", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/inspections/{id}")]
-pub async fn get_inspection(ctx: Ctx, id: Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_inspection(ctx: Ctx, id: Path<String>) -> Answer {
     let inspection = service::get(&ctx, &id).await?;
     Ok(ok_with_etag(inspection.version, &inspection))
 }
@@ -142,12 +144,7 @@ pub async fn get_inspection(ctx: Ctx, id: Path<String>) -> AppResult<HttpRespons
     (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/inspections/{id}")]
-pub async fn patch_inspection(
-    ctx: Ctx,
-    req: HttpRequest,
-    id: Path<String>,
-    body: Bytes,
-) -> AppResult<HttpResponse> {
+pub async fn patch_inspection(ctx: Ctx, req: HttpRequest, id: Path<String>, body: Bytes) -> Answer {
     let pre = precondition(&req)?;
     let inspection = service::update(&ctx, &id, pre, Body::Json(body)).await?;
     Ok(ok_with_etag(inspection.version, &inspection))

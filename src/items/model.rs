@@ -47,17 +47,7 @@ pub struct ItemRow {
 }
 
 /// Whom an item is addressed to.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    PartialEq,
-    Eq,
-    async_graphql::SimpleObject,
-)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Addressees {
     /// The chief constables of the forces in the inspection's scope.
     pub chief_constables: bool,
@@ -70,8 +60,7 @@ pub struct Addressees {
 }
 
 /// A numbered recommendation, area for improvement or cause of concern.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Item {
     pub id: String,
     pub inspection_id: String,
@@ -85,60 +74,10 @@ pub struct Item {
     pub updated_at: Timestamp,
 }
 
-impl crate::graphql::EagerFields for Item {
-    const READY: &'static [&'static str] = &[
-        "id",
-        "inspectionId",
-        "kind",
-        "number",
-        "text",
-        "addressees",
-        "dueOn",
-        "version",
-        "createdAt",
-        "updatedAt",
-        // Waits only on batch loaders, and not at all where `Inspection.items` loaded ahead.
-        "response",
-    ];
-
-    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
-        use crate::graphql::eager::{Ready, enumeration};
-        Some(match field {
-            "id" => Ready::Str(&self.id),
-            "inspectionId" => Ready::Str(&self.inspection_id),
-            "kind" => enumeration(self.kind),
-            "number" => Ready::Int(self.number.into()),
-            "text" => Ready::Str(&self.text),
-            "version" => Ready::Int(self.version.into()),
-            _ => return None,
-        })
-    }
-}
-
 impl Item {
-    /// The GraphQL fields read from the columns a narrow item ([`Item::narrow`]) leaves out.
-    pub const WIDE_FIELDS: &'static [&'static str] = &[
-        "text",
-        "addressees",
-        "dueOn",
-        "version",
-        "createdAt",
-        "updatedAt",
-    ];
-
-    /// The GraphQL fields a narrow item answers: its own columns, and resolvers that read
-    /// only its id and inspection. (A test holds every field of `Item` to one of the lists.)
-    pub const NARROW_FIELDS: &'static [&'static str] = &[
-        "id",
-        "inspectionId",
-        "kind",
-        "number",
-        "response",
-        "responses",
-    ];
-
-    /// An item with its identity, kind and number only, for a query that asks none of
-    /// [`Item::WIDE_FIELDS`]: the other fields hold empty values that nothing reads.
+    /// An item with its identity, kind and number only, for a reader that asks for nothing
+    /// else (GraphQL's `Item::WIDE_FIELDS`): the other fields hold empty values that nothing
+    /// reads.
     pub fn narrow(id: String, inspection_id: String, kind: ItemKind, number: i32) -> Item {
         Item {
             id,
@@ -204,34 +143,27 @@ impl Item {
 }
 
 /// Addressees of a new item; a flag or list left out is false or empty.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "AddresseesInput")]
 pub struct AddresseesInput {
     #[serde(default)]
-    #[graphql(default)]
     pub chief_constables: bool,
     #[serde(default)]
-    #[graphql(default)]
     pub policing_bodies: bool,
     #[serde(default)]
-    #[graphql(default)]
     pub forces: Vec<String>,
     #[serde(default)]
-    #[graphql(default)]
     pub other_bodies: Vec<String>,
 }
 
 /// `POST /v1/inspections/{id}/items`.
-#[derive(Debug, Clone, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "NewItemInput")]
 pub struct NewItem {
     pub kind: ItemKind,
     pub number: i32,
     pub text: String,
     #[serde(default)]
-    #[graphql(default)]
     pub addressees: AddresseesInput,
     #[serde(default)]
     pub due_on: Option<Date>,

@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{Item, ItemKind, ItemPatch, NewItem};
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::{PageParams, created, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
@@ -38,7 +39,7 @@ pub async fn list_items(
     id: Path<String>,
     params: Query<ItemParams>,
     page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let kind = ItemKind::from_param("kind", &params.kind)?;
     let page = service::list(&ctx, &id, kind, page.limit()?, page.cursor.clone()).await?;
     Ok(HttpResponse::Ok().json(ListBody::from(page)))
@@ -53,7 +54,7 @@ pub async fn list_items(
     (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/inspections/{id}/items")]
-pub async fn create_item(ctx: Ctx, id: Path<String>, body: Bytes) -> AppResult<HttpResponse> {
+pub async fn create_item(ctx: Ctx, id: Path<String>, body: Bytes) -> Answer {
     let item = service::create(&ctx, &id, Body::Json(body)).await?;
     Ok(created(
         item.version,
@@ -68,7 +69,7 @@ pub async fn create_item(ctx: Ctx, id: Path<String>, body: Bytes) -> AppResult<H
     (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/items/{id}")]
-pub async fn get_item(ctx: Ctx, id: Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_item(ctx: Ctx, id: Path<String>) -> Answer {
     let item = service::get(&ctx, &id).await?;
     Ok(ok_with_etag(item.version, &item))
 }
@@ -83,12 +84,7 @@ pub async fn get_item(ctx: Ctx, id: Path<String>) -> AppResult<HttpResponse> {
     (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/items/{id}")]
-pub async fn patch_item(
-    ctx: Ctx,
-    req: HttpRequest,
-    id: Path<String>,
-    body: Bytes,
-) -> AppResult<HttpResponse> {
+pub async fn patch_item(ctx: Ctx, req: HttpRequest, id: Path<String>, body: Bytes) -> Answer {
     let pre = precondition(&req)?;
     let item = service::update(&ctx, &id, pre, Body::Json(body)).await?;
     Ok(ok_with_etag(item.version, &item))

@@ -8,10 +8,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use super::model::{ChecklistInput, PccResponse, PccResponseInput};
 use super::service;
 use crate::context::Ctx;
-use crate::error::IntoGql;
 use crate::graphql::ctx;
-use crate::inspections::graphql::maybe_undefined;
-use crate::types::Date;
+use crate::graphql::errors::{IntoGql, ToGql};
+use crate::graphql::types;
+use crate::graphql::view::{Date, maybe};
 use crate::write::{Body, Precondition};
 
 /// PCC responses by (force, inspection), keeping those the caller may read.
@@ -65,13 +65,13 @@ impl From<PccResponseGqlInput> for PccResponseInput {
         PccResponseInput {
             comments: i.comments,
             checklist: i.checklist.map(|c| ChecklistInput {
-                forwarded_to_chief_constable_on: maybe_undefined(c.forwarded_to_chief_constable_on),
-                forwarded_to_police_and_crime_panel_on: maybe_undefined(
+                forwarded_to_chief_constable_on: maybe(c.forwarded_to_chief_constable_on),
+                forwarded_to_police_and_crime_panel_on: maybe(
                     c.forwarded_to_police_and_crime_panel_on,
                 ),
-                submitted_to_hmicfrs_portal_on: maybe_undefined(c.submitted_to_hmicfrs_portal_on),
-                sent_to_home_secretary_on: maybe_undefined(c.sent_to_home_secretary_on),
-                published_on_opcc_website_on: maybe_undefined(c.published_on_opcc_website_on),
+                submitted_to_hmicfrs_portal_on: maybe(c.submitted_to_hmicfrs_portal_on),
+                sent_to_home_secretary_on: maybe(c.sent_to_home_secretary_on),
+                published_on_opcc_website_on: maybe(c.published_on_opcc_website_on),
             }),
         }
     }
@@ -90,7 +90,7 @@ impl PccResponseMutation {
         inspection_id: ID,
         expected_version: Option<i32>,
         input: PccResponseGqlInput,
-    ) -> Result<PccResponse> {
+    ) -> Result<types::PccResponse> {
         let pre = Precondition::from_expected(expected_version);
         service::put(
             ctx(gql)?,
@@ -101,7 +101,7 @@ impl PccResponseMutation {
         )
         .await
         .map(|(r, _)| r)
-        .gql()
+        .view()
     }
 
     /// Publishes the PCC response (Section 55(5B) applies).
@@ -110,9 +110,9 @@ impl PccResponseMutation {
         gql: &Context<'_>,
         force_id: String,
         inspection_id: ID,
-    ) -> Result<PccResponse> {
+    ) -> Result<types::PccResponse> {
         service::publish(ctx(gql)?, &force_id, &inspection_id)
             .await
-            .gql()
+            .view()
     }
 }

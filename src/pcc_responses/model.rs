@@ -38,19 +38,7 @@ pub struct PccResponseRow {
 }
 
 /// The office checklist: the date each step was done, or null.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    PartialEq,
-    Eq,
-    async_graphql::SimpleObject,
-)]
-#[graphql(name = "PccChecklist")]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Checklist {
     pub forwarded_to_chief_constable_on: Option<Date>,
     pub forwarded_to_police_and_crime_panel_on: Option<Date>,
@@ -83,7 +71,7 @@ impl Checklist {
 }
 
 /// The local policing body's response under Section 55.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct PccResponse {
     pub force_id: String,
     pub inspection_id: String,
@@ -152,8 +140,7 @@ pub struct RevisionAnswerRow {
 }
 
 /// One published revision, readable for ever.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
-#[graphql(name = "PccResponseRevision")]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Revision {
     pub revision: i32,
     pub comments: String,

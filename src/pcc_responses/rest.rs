@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use super::model::{PccResponse, PccResponseInput, Revision};
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::{PageParams, ok_with_etag, precondition};
 use crate::types::ListBody;
 use crate::write::Body;
@@ -19,7 +20,7 @@ use crate::write::Body;
     (status = 404, description = "None yet, or a draft the caller may not read", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}/inspections/{id}/pcc-response")]
-pub async fn get_pcc_response(ctx: Ctx, path: Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn get_pcc_response(ctx: Ctx, path: Path<(String, String)>) -> Answer {
     let r = service::get(&ctx, &path.0, &path.1).await?;
     Ok(ok_with_etag(r.version, &r))
 }
@@ -44,7 +45,7 @@ pub async fn put_pcc_response(
     req: HttpRequest,
     path: Path<(String, String)>,
     body: Bytes,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let pre = precondition(&req)?;
     let (r, new) = service::put(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
     Ok(crate::rest::created_or_ok(new, r.version, req.path(), &r))
@@ -59,10 +60,7 @@ pub async fn put_pcc_response(
     (status = 422, description = "Recommendations without a response (Section 55(5B))", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/forces/{force}/inspections/{id}/pcc-response/publish")]
-pub async fn publish_pcc_response(
-    ctx: Ctx,
-    path: Path<(String, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn publish_pcc_response(ctx: Ctx, path: Path<(String, String)>) -> Answer {
     let r = service::publish(&ctx, &path.0, &path.1).await?;
     Ok(ok_with_etag(r.version, &r))
 }
@@ -83,7 +81,7 @@ pub async fn list_revisions(
     ctx: Ctx,
     path: Path<(String, String)>,
     page: Query<PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let page =
         service::revisions(&ctx, &path.0, &path.1, page.limit()?, page.cursor.clone()).await?;
     Ok(HttpResponse::Ok().json(ListBody::from(page)))

@@ -9,16 +9,16 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{ComplexObject, Context, ID, Object, Result};
 use diesel::prelude::*;
 
-use super::model::{
-    ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
-};
+use super::model::{ForceResponse, ForceResponseRow};
 use super::service;
-use crate::actions::model::Action;
 use crate::context::Ctx;
 use crate::db::schema::force_responses;
-use crate::error::{AppError, IntoGql};
+use crate::error::AppError;
+use crate::graphql::errors::{IntoGql, ToGql};
+use crate::graphql::types::{
+    Action, ActionCounts, ForceResponseInput, Item, ItemResponse, ItemResponseInput,
+};
 use crate::graphql::{Eager, EagerConnection, Loaders, connection, ctx};
-use crate::items::model::Item;
 use crate::types::{Page, decode_cursor};
 use crate::write::{Body, Precondition};
 
@@ -87,7 +87,7 @@ impl Loader<String> for ItemResponses {
 /// Responses grouped by item, in the order read. They are read in item order
 /// (`item_responses_for_items`), so each item's are one run, whose item id is copied and
 /// hashed once (a national page: 30 items, 740 responses); an item met again joins its own.
-fn by_item(all: Vec<ItemResponse>) -> HashMap<String, EveryResponse> {
+fn by_item(all: Vec<super::model::ItemResponse>) -> HashMap<String, EveryResponse> {
     let mut out: HashMap<String, Vec<Arc<ItemResponse>>> = HashMap::new();
     let mut run: Vec<Arc<ItemResponse>> = Vec::new();
     let mut end_run = |run: Vec<Arc<ItemResponse>>| {
@@ -99,7 +99,7 @@ fn by_item(all: Vec<ItemResponse>) -> HashMap<String, EveryResponse> {
         if run.last().is_some_and(|last| last.item_id != r.item_id) {
             end_run(std::mem::take(&mut run));
         }
-        run.push(Arc::new(r));
+        run.push(Arc::new(ItemResponse::from(r)));
     }
     end_run(run);
     out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
@@ -161,7 +161,7 @@ impl Loader<(String, String)> for ItemResponsesOfForce {
             responses
                 .entry((r.force_id.clone(), r.inspection_id.clone()))
                 .or_default()
-                .insert(r.item_id.clone(), Arc::new(r));
+                .insert(r.item_id.clone(), Arc::new(ItemResponse::from(r)));
         }
         Ok(keys
             .iter()
@@ -254,10 +254,7 @@ impl ItemResponse {
     }
 
     /// How many of the force's actions on this item stand in each status, and how many are overdue.
-    async fn action_counts(
-        &self,
-        gql: &Context<'_>,
-    ) -> Result<Eager<crate::actions::service::ActionCounts>> {
+    async fn action_counts(&self, gql: &Context<'_>) -> Result<Eager<ActionCounts>> {
         if let Some(counts) = &self.counts {
             return Ok(Eager(counts.clone()));
         }
@@ -357,18 +354,18 @@ impl ResponseMutation {
         inspection_id: ID,
         expected_version: Option<i32>,
         input: ForceResponseInput,
-    ) -> Result<ForceResponse> {
+    ) -> Result<crate::graphql::types::ForceResponse> {
         let pre = Precondition::from_expected(expected_version);
         service::put_force_response(
             ctx(gql)?,
             &force_id,
             &inspection_id,
             pre,
-            Body::Value(input),
+            Body::Value(input.into()),
         )
         .await
         .map(|(r, _)| r)
-        .gql()
+        .view()
     }
 
     /// Creates (without `expectedVersion`) or changes a force's response to an item.
@@ -381,11 +378,77 @@ impl ResponseMutation {
         input: ItemResponseInput,
     ) -> Result<ItemResponse> {
         let pre = Precondition::from_expected(expected_version);
-        service::put_item_response(ctx(gql)?, &force_id, &item_id, pre, Body::Value(input))
-            .await
-            .map(|(r, _)| r)
-            .gql()
+        service::put_item_response(
+            ctx(gql)?,
+            &force_id,
+            &item_id,
+            pre,
+            Body::Value(input.into()),
+        )
+        .await
+        .map(|(r, _)| r)
+        .view()
     }
+}
+
+impl crate::graphql::EagerFields for ItemResponse {
+    // `actionCounts` answers from the counts read with the response (`ItemResponse::counts`),
+    // or else waits only on its batch loader.
+    const READY: &'static [&'static str] = &[
+        "forceId",
+        "itemId",
+        "inspectionId",
+        "acceptance",
+        "response",
+        "hmicfrsStatus",
+        "version",
+        "createdAt",
+        "updatedAt",
+        "actionCounts",
+    ];
+
+    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
+        use crate::graphql::eager::{Ready, enumeration};
+        Some(match field {
+            "forceId" => Ready::Str(&self.force_id),
+            "itemId" => Ready::Str(&self.item_id),
+            "inspectionId" => Ready::Str(&self.inspection_id),
+            "acceptance" => self.acceptance.map_or(Ready::Null, enumeration),
+            "response" => Ready::Str(&self.response),
+            "hmicfrsStatus" => enumeration(self.hmicfrs_status),
+            "version" => Ready::Int(self.version.into()),
+            _ => return None,
+        })
+    }
+
+    fn object_of(&self, field: &str) -> Option<&dyn crate::graphql::eager::ReadyObject> {
+        match field {
+            "actionCounts" => self
+                .counts
+                .as_deref()
+                .map(|c| c as &dyn crate::graphql::eager::ReadyObject),
+            _ => None,
+        }
+    }
+}
+
+impl ItemResponse {
+    /// The GraphQL fields read from the columns a narrow row ([`ItemResponseRow::narrow`])
+    /// leaves out.
+    pub const WIDE_FIELDS: &'static [&'static str] =
+        &["response", "version", "createdAt", "updatedAt"];
+
+    /// The GraphQL fields a narrow row answers: its own columns, and resolvers that read only
+    /// its force, item and inspection. (A test holds every field to one of the lists.)
+    pub const NARROW_FIELDS: &'static [&'static str] = &[
+        "forceId",
+        "itemId",
+        "inspectionId",
+        "acceptance",
+        "hmicfrsStatus",
+        "actions",
+        "actionCounts",
+    ];
 }
 
 #[cfg(test)]
@@ -393,7 +456,7 @@ mod tests {
     use super::*;
     use crate::responses::model::ItemResponseRow;
 
-    fn response(force: &str, item: &str) -> ItemResponse {
+    fn response(force: &str, item: &str) -> super::super::model::ItemResponse {
         let row = ItemResponseRow::narrow((
             force.into(),
             item.into(),
@@ -401,7 +464,7 @@ mod tests {
             None,
             "awaiting_review".into(),
         ));
-        ItemResponse::from_row(row).unwrap()
+        super::super::model::ItemResponse::from_row(row).unwrap()
     }
 
     /// Each item gets its own responses in the order read, whether its responses come as one

@@ -52,7 +52,7 @@ pub struct ForceResponseRow {
 }
 
 /// The chief constable's overall response to an inspection.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ForceResponse {
     pub force_id: String,
     pub inspection_id: String,
@@ -81,9 +81,8 @@ impl ForceResponse {
 }
 
 /// `PUT …/response`: fields left out keep their value (on creation: empty comments, draft).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "ForceResponseInput")]
 pub struct ForceResponseInput {
     pub comments: Option<String>,
     /// `draft` or `submitted`; a submitted response does not go back to draft.
@@ -105,8 +104,7 @@ pub struct ItemResponseRow {
 }
 
 /// A force's response to one item.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject, PartialEq)]
-#[graphql(complex)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ItemResponse {
     pub force_id: String,
     pub item_id: String,
@@ -123,51 +121,9 @@ pub struct ItemResponse {
     /// `item_responses_of_forces`, for a query that asks for `actionCounts`): the response then
     /// answers `actionCounts` itself, with no statement, loader or lookup. Not part of the
     /// resource: never written to JSON (REST, audit, change feed) nor to the OpenAPI schema.
-    #[graphql(skip)]
     #[serde(skip)]
     #[schema(ignore)]
     pub counts: Option<std::sync::Arc<crate::actions::service::ActionCounts>>,
-}
-
-impl crate::graphql::EagerFields for ItemResponse {
-    // `actionCounts` answers from the counts read with the response (`ItemResponse::counts`),
-    // or else waits only on its batch loader.
-    const READY: &'static [&'static str] = &[
-        "forceId",
-        "itemId",
-        "inspectionId",
-        "acceptance",
-        "response",
-        "hmicfrsStatus",
-        "version",
-        "createdAt",
-        "updatedAt",
-        "actionCounts",
-    ];
-
-    fn value_of(&self, field: &str) -> Option<crate::graphql::eager::Ready<'_>> {
-        use crate::graphql::eager::{Ready, enumeration};
-        Some(match field {
-            "forceId" => Ready::Str(&self.force_id),
-            "itemId" => Ready::Str(&self.item_id),
-            "inspectionId" => Ready::Str(&self.inspection_id),
-            "acceptance" => self.acceptance.map_or(Ready::Null, enumeration),
-            "response" => Ready::Str(&self.response),
-            "hmicfrsStatus" => enumeration(self.hmicfrs_status),
-            "version" => Ready::Int(self.version.into()),
-            _ => return None,
-        })
-    }
-
-    fn object_of(&self, field: &str) -> Option<&dyn crate::graphql::eager::ReadyObject> {
-        match field {
-            "actionCounts" => self
-                .counts
-                .as_deref()
-                .map(|c| c as &dyn crate::graphql::eager::ReadyObject),
-            _ => None,
-        }
-    }
 }
 
 /// The columns a narrow read of an item response selects: force, item, inspection,
@@ -176,7 +132,7 @@ pub type NarrowResponseRow = (String, String, String, Option<String>, String);
 
 impl ItemResponseRow {
     /// A row from the columns a narrow read selects; the others hold empty values that a query
-    /// asking none of [`ItemResponse::WIDE_FIELDS`] never reads.
+    /// asking for none of them (GraphQL's `ItemResponse::WIDE_FIELDS`) never reads.
     pub fn narrow(
         (force_id, item_id, inspection_id, acceptance, hmicfrs_status): NarrowResponseRow,
     ) -> ItemResponseRow {
@@ -195,23 +151,6 @@ impl ItemResponseRow {
 }
 
 impl ItemResponse {
-    /// The GraphQL fields read from the columns a narrow row ([`ItemResponseRow::narrow`])
-    /// leaves out.
-    pub const WIDE_FIELDS: &'static [&'static str] =
-        &["response", "version", "createdAt", "updatedAt"];
-
-    /// The GraphQL fields a narrow row answers: its own columns, and resolvers that read only
-    /// its force, item and inspection. (A test holds every field to one of the lists.)
-    pub const NARROW_FIELDS: &'static [&'static str] = &[
-        "forceId",
-        "itemId",
-        "inspectionId",
-        "acceptance",
-        "hmicfrsStatus",
-        "actions",
-        "actionCounts",
-    ];
-
     pub fn from_row(row: ItemResponseRow) -> Result<ItemResponse, AppError> {
         Ok(ItemResponse {
             acceptance: row
@@ -235,9 +174,8 @@ impl ItemResponse {
 /// `PUT /v1/forces/{force}/items/{id}/response`: fields left out keep their value. The force
 /// (or OPCC, for items addressed to policing bodies) writes `acceptance` and `response`; only
 /// the inspectorate writes `hmicfrs_status`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[graphql(name = "ItemResponseInput")]
 pub struct ItemResponseInput {
     pub acceptance: Option<Acceptance>,
     pub response: Option<String>,

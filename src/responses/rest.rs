@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, get, put};
 use super::model::{ForceResponse, ForceResponseInput, ItemResponse, ItemResponseInput};
 use super::service;
 use crate::context::Ctx;
-use crate::error::{AppResult, Problem};
+use crate::rest::Answer;
+use crate::rest::Problem;
 use crate::rest::{ok_with_etag, precondition};
 use crate::write::Body;
 
@@ -16,7 +17,7 @@ use crate::write::Body;
     (status = 404, description = "None yet, or not the caller's to read", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}/inspections/{id}/response")]
-pub async fn get_force_response(ctx: Ctx, path: Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn get_force_response(ctx: Ctx, path: Path<(String, String)>) -> Answer {
     let r = service::get_force_response(&ctx, &path.0, &path.1).await?;
     Ok(ok_with_etag(r.version, &r))
 }
@@ -40,7 +41,7 @@ pub async fn put_force_response(
     req: HttpRequest,
     path: Path<(String, String)>,
     body: Bytes,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let pre = precondition(&req)?;
     let (r, new) =
         service::put_force_response(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
@@ -53,7 +54,7 @@ pub async fn put_force_response(
     (status = 404, description = "None yet, not addressed to the force, or not the caller's to read", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/forces/{force}/items/{id}/response")]
-pub async fn get_item_response(ctx: Ctx, path: Path<(String, String)>) -> AppResult<HttpResponse> {
+pub async fn get_item_response(ctx: Ctx, path: Path<(String, String)>) -> Answer {
     let r = service::get_item_response(&ctx, &path.0, &path.1).await?;
     Ok(ok_with_etag(r.version, &r))
 }
@@ -78,7 +79,7 @@ pub async fn put_item_response(
     req: HttpRequest,
     path: Path<(String, String)>,
     body: Bytes,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let pre = precondition(&req)?;
     let (r, new) =
         service::put_item_response(&ctx, &path.0, &path.1, pre, Body::Json(body)).await?;
@@ -118,7 +119,7 @@ pub async fn list_item_responses(
     req: HttpRequest,
     q: actix_web::web::Query<ItemResponseParams>,
     page: actix_web::web::Query<crate::rest::PageParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     use super::model::{Acceptance, HmicfrsStatus};
     let filter = service::ItemResponseFilter {
         inspection: crate::rest::uuid_param("inspection", &q.inspection)?,

@@ -9,7 +9,9 @@ use utoipa::IntoParams;
 use super::document::{Asked, Section55Document, build};
 use super::render;
 use crate::context::Ctx;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::AppError;
+use crate::rest::Problem;
+use crate::rest::{Answer, ApiError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -80,7 +82,7 @@ pub async fn section55_document(
     req: HttpRequest,
     path: Path<(String, String)>,
     q: Query<DocumentParams>,
-) -> AppResult<HttpResponse> {
+) -> Answer {
     let format = match q.format.as_deref() {
         None | Some("") => negotiate(
             req.headers()
@@ -91,10 +93,10 @@ pub async fn section55_document(
         Some("md" | "markdown") => Format::Markdown,
         Some("html") => Format::Html,
         Some(other) => {
-            return Err(AppError::bad_field(
+            return Err(ApiError(AppError::bad_field(
                 "format",
                 format!("{other:?} is not one of json, md, html"),
-            ));
+            )));
         }
     };
     let asked = Asked {

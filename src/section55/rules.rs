@@ -30,8 +30,7 @@ crate::text_enum! {
 }
 
 /// A force's Section 55 status for one inspection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(name = "Section55Status")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Section55Status {
     pub deadline: Date,
     pub status: Section55State,
