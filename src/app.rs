@@ -111,13 +111,25 @@ impl AppState {
     }
 }
 
-impl FromRequest for Ctx {
+/// The context of a REST request, as its handlers take it: the caller signed in and counted
+/// against the rate limit ([`ctx_of`]). It derefs to the domain's [`Ctx`].
+pub struct Caller(pub Ctx);
+
+impl std::ops::Deref for Caller {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        &self.0
+    }
+}
+
+impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Ctx, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Ok(ctx_of(&req).await?) })
+        Box::pin(async move { Ok(Caller(ctx_of(&req).await?)) })
     }
 }
 
@@ -236,38 +248,38 @@ pub fn charge_more(req: &HttpRequest, ctx: &Ctx, extra: u32) -> Result<(), AppEr
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         scope::scope("/v1")
-            .service(crate::forces::rest::list_forces)
-            .service(crate::forces::rest::get_force)
-            .service(crate::forces::rest::put_force)
-            .service(crate::forces::rest::add_governance)
-            .service(crate::inspections::rest::list_inspections)
-            .service(crate::inspections::rest::create_inspection)
-            .service(crate::inspections::rest::get_inspection)
-            .service(crate::inspections::rest::patch_inspection)
-            .service(crate::items::rest::list_items)
-            .service(crate::items::rest::create_item)
-            .service(crate::items::rest::get_item)
-            .service(crate::items::rest::patch_item)
-            .service(crate::forces::rest::worklist)
-            .service(crate::responses::rest::get_force_response)
-            .service(crate::responses::rest::put_force_response)
-            .service(crate::responses::rest::get_item_response)
-            .service(crate::responses::rest::put_item_response)
-            .service(crate::actions::rest::list_actions)
-            .service(crate::actions::rest::create_action)
-            .service(crate::actions::rest::get_action)
-            .service(crate::actions::rest::patch_action)
-            .service(crate::actions::rest::add_update)
-            .service(crate::audit::rest::audit)
-            .service(crate::pcc_responses::rest::get_pcc_response)
-            .service(crate::pcc_responses::rest::put_pcc_response)
-            .service(crate::pcc_responses::rest::publish_pcc_response)
-            .service(crate::pcc_responses::rest::list_revisions)
-            .service(crate::section55::rest::section55_document)
-            .service(crate::compliance::rest::compliance)
-            .service(crate::events::rest::events)
-            .service(crate::responses::rest::list_item_responses)
-            .service(crate::actions::rest::list_all_actions),
+            .service(crate::rest::forces::list_forces)
+            .service(crate::rest::forces::get_force)
+            .service(crate::rest::forces::put_force)
+            .service(crate::rest::forces::add_governance)
+            .service(crate::rest::inspections::list_inspections)
+            .service(crate::rest::inspections::create_inspection)
+            .service(crate::rest::inspections::get_inspection)
+            .service(crate::rest::inspections::patch_inspection)
+            .service(crate::rest::items::list_items)
+            .service(crate::rest::items::create_item)
+            .service(crate::rest::items::get_item)
+            .service(crate::rest::items::patch_item)
+            .service(crate::rest::forces::worklist)
+            .service(crate::rest::responses::get_force_response)
+            .service(crate::rest::responses::put_force_response)
+            .service(crate::rest::responses::get_item_response)
+            .service(crate::rest::responses::put_item_response)
+            .service(crate::rest::actions::list_actions)
+            .service(crate::rest::actions::create_action)
+            .service(crate::rest::actions::get_action)
+            .service(crate::rest::actions::patch_action)
+            .service(crate::rest::actions::add_update)
+            .service(crate::rest::audit::audit)
+            .service(crate::rest::pcc_responses::get_pcc_response)
+            .service(crate::rest::pcc_responses::put_pcc_response)
+            .service(crate::rest::pcc_responses::publish_pcc_response)
+            .service(crate::rest::pcc_responses::list_revisions)
+            .service(crate::rest::section55::section55_document)
+            .service(crate::rest::compliance::compliance)
+            .service(crate::rest::events::events)
+            .service(crate::rest::responses::list_item_responses)
+            .service(crate::rest::actions::list_all_actions),
     )
     .service(crate::ops::healthz)
     .service(crate::ops::readyz);
@@ -334,10 +346,13 @@ pub fn app(
         .split_for_parts();
     app.service(
         web::resource("/graphql")
-            .route(web::post().to(crate::graphql::post))
-            .route(web::get().to(crate::graphql::get)),
+            .route(web::post().to(crate::graphql_http::post))
+            .route(web::get().to(crate::graphql_http::get)),
     )
-    .route("/graphiql/{file}", web::get().to(crate::graphql::asset))
+    .route(
+        "/graphiql/{file}",
+        web::get().to(crate::graphql_http::asset),
+    )
     .route("/metrics", web::get().to(crate::ops::metrics_on_main))
     .route("/openapi.yaml", web::get().to(crate::ops::openapi_yaml))
     .route("/", web::get().to(crate::ops::index))

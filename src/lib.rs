@@ -1,30 +1,20 @@
 //! Oversight: HMICFRS inspections, force responses, action plans and Section 55 PCC responses
-//! for the police forces of England and Wales, over REST and GraphQL.
+//! for the police forces of England and Wales, over REST and GraphQL. This crate is the
+//! service: the actix application, REST, token checking, limits and the command line. The
+//! domain is `oversight-domain`, the GraphQL schema `oversight-graphql`; both are re-exported
+//! here under the paths they have always had.
 
-pub mod actions; // action plans and their progress updates
-pub mod app; // the actix application, shared state and the per-request context
-pub mod audit; // the audit trail, written in the transaction of every change
-pub mod auth; // tokens, the principal, and `policy`: every access rule
-pub mod cli; // the command line: serve, migrate, seed, token
-pub mod compliance; // Section 55 compliance across forces
+pub use oversight_domain::{
+    actions, audit, compliance, context, csv, db, demo, error, events, forces, inspections, items,
+    pcc_responses, responses, section55, seed, types, validate, write,
+};
+pub use oversight_graphql as graphql;
+
+pub mod app; // the actix application, shared state, the request's principal and context
+pub mod auth; // token checking: one secret or key, or the providers of a trust file
+pub mod cli; // the command line: serve, migrate, seed, token, trust check
 pub mod config; // configuration from the environment
-pub mod context; // the per-request context services take, built by each transport
-pub mod csv; // CSV reading and writing
-pub mod db; // pool, MultiConnection, schema, migrations
-pub mod demo; // the demo data: the published Norfolk Section 55 response
-pub mod error; // one error type: problem+json and GraphQL extensions
-pub mod events; // the change feed, in commit order
-pub mod forces; // forces and their policing bodies over time
-pub mod graphql; // the schema, limits, loaders and handlers
-pub mod inspections; // inspections, their scope and Section 55 deadline
-pub mod items; // recommendations, areas for improvement, causes of concern
+pub mod graphql_http; // `/graphql`: the handlers, the answer cache, GraphiQL
 pub mod limits; // the request rate limit
-pub mod ops;
-pub mod pcc_responses; // the PCC response under Section 55, publication and revisions // health, readiness, metrics
-pub mod responses; // the chief constable's response and item responses
-pub mod rest; // ETags, preconditions, list parameters, problem+json for framework errors
-pub mod section55;
-pub mod seed; // the national data set, generated deterministically // the deadline rule and Section 55 status
-pub mod types; // dates, times, ids, enums, pages, cursors
-pub mod validate; // input checks shared by all domains
-pub mod write; // write bodies and preconditions
+pub mod ops; // health, readiness, metrics
+pub mod rest; // the REST handlers, ETags, preconditions, problem+json

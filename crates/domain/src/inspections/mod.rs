@@ -1,0 +1,4 @@
+//! Inspections: what HMICFRS publishes, its scope, and its Section 55 deadline.
+
+pub mod model;
+pub mod service;

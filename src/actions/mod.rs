@@ -1,8 +1,0 @@
-//! Action plans: the actions behind an item response, and their progress updates, which
-//! are appended and never overwritten.
-
-pub mod graphql;
-pub mod model;
-pub mod rest;
-pub mod rules;
-pub mod service;

@@ -1,9 +1,0 @@
-//! Forces, the tenants of the service, and the local policing bodies that answer for them
-//! over time.
-
-pub mod graphql;
-pub mod model;
-pub mod reference;
-pub mod rest;
-pub mod service;
-pub mod worklist;

@@ -1,7 +1,0 @@
-//! Items of an inspection: numbered recommendations, areas for improvement and causes of
-//! concern, and whom each is addressed to.
-
-pub mod graphql;
-pub mod model;
-pub mod rest;
-pub mod service;
