@@ -2,8 +2,14 @@
 //! been decided, and a precondition (`If-Match` over REST, `expectedVersion` in GraphQL).
 
 use bytes::Bytes;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::audit::model::Entity;
+use crate::audit::service::{Change, record};
+use crate::auth::policy;
+use crate::context::Ctx;
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 
 /// The optimistic write of every change: `UPDATE target SET row WHERE version = read`, and
@@ -22,6 +28,134 @@ macro_rules! update_if_unchanged {
             Ok(())
         }
     }};
+}
+
+/// A resource whose writes are optimistic: each carries the version it was read at.
+pub trait Versioned {
+    fn version(&self) -> i32;
+}
+
+/// Where an audited change belongs.
+pub struct Audited {
+    pub force_id: Option<String>,
+    pub inspection_id: Option<String>,
+    pub entity: Entity,
+    pub entity_id: String,
+}
+
+/// The steps of one optimistic, audited change of one resource ([`put`], [`update`]): what
+/// each service writes of its own.
+pub trait Update: Send + 'static {
+    type Resource: Versioned + Serialize + Send + 'static;
+    /// What reading the resource found besides it that the later steps need (its item, its
+    /// inspection, whether its force is in scope).
+    type Found;
+    type Patch: DeserializeOwned + Send + 'static;
+
+    /// The table and key of the row, locked first so that writers of it queue.
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>);
+
+    /// The resource as the caller may read it, `None` where a `PUT` would create it
+    /// (`not_found` where the caller may not read what it belongs to).
+    fn load(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+    ) -> AppResult<(Option<Self::Resource>, Self::Found)>;
+
+    /// Whether the caller may make the change (the access policy's rules for it).
+    fn allow(
+        &self,
+        ctx: &Ctx,
+        before: Option<&Self::Resource>,
+        found: &Self::Found,
+    ) -> AppResult<()>;
+
+    /// Creates the absent resource from the patch: what it is and the audit's action. Only a
+    /// `PUT` creates; an update's `load` never answers `None`.
+    fn create(
+        &self,
+        _conn: &mut DbConn,
+        _ctx: &Ctx,
+        _found: Self::Found,
+        _patch: Self::Patch,
+    ) -> AppResult<(Self::Resource, &'static str)> {
+        Err(AppError::not_found("there is nothing here to change"))
+    }
+
+    /// Checks the patch and writes the change where the row is still at the version read
+    /// ([`update_if_unchanged!`]): the resource after it and the audit's action, or `None`
+    /// where the patch changes nothing (nothing is written or audited).
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &Self::Resource,
+        found: Self::Found,
+        patch: Self::Patch,
+    ) -> AppResult<Option<(Self::Resource, &'static str)>>;
+
+    /// Where the change is audited.
+    fn audited(&self, found: &Self::Found) -> Audited;
+}
+
+/// One optimistic, audited change, the skeleton every service's update and `PUT` follows:
+/// signed in; then in one transaction the row locked, the resource read as the caller may
+/// read it, the change allowed, the precondition (`If-Match`, `expectedVersion`) held to the
+/// version read (or to the resource's absence), the body parsed (only now: a caller refused
+/// never learns what was wrong with it), the change checked and written, and audited beside
+/// it. Answers the resource and whether it was created.
+pub async fn put<U: Update>(
+    ctx: &Ctx,
+    op: U,
+    pre: Precondition,
+    body: Body<U::Patch>,
+) -> AppResult<(U::Resource, bool)> {
+    policy::require_signed_in(&ctx.principal)?;
+    let c = ctx.clone();
+    ctx.db
+        .transaction(move |conn| {
+            let (table, key) = op.lock();
+            crate::db::lock_row(conn, table, &key)?;
+            let (before, found) = op.load(conn, &c)?;
+            op.allow(&c, before.as_ref(), &found)?;
+            pre.check_current(before.as_ref().map(Versioned::version))?;
+            let patch = body.parse()?;
+            let at = op.audited(&found);
+            let ((after, action), before) = match before {
+                None => (op.create(conn, &c, found, patch)?, None),
+                Some(before) => match op.apply(conn, &c, &before, found, patch)? {
+                    Some(changed) => (changed, Some(before)),
+                    None => return Ok((before, false)),
+                },
+            };
+            let created = before.is_none();
+            record(
+                conn,
+                &c,
+                Change {
+                    force_id: at.force_id.as_deref(),
+                    inspection_id: at.inspection_id.as_deref(),
+                    entity: at.entity,
+                    entity_id: &at.entity_id,
+                    action,
+                    before: before.as_ref(),
+                    after: Some(&after),
+                },
+            )?;
+            Ok((after, created))
+        })
+        .await
+}
+
+/// [`put`] of a resource that exists: an update.
+pub async fn update<U: Update>(
+    ctx: &Ctx,
+    op: U,
+    pre: Precondition,
+    body: Body<U::Patch>,
+) -> AppResult<U::Resource> {
+    put(ctx, op, pre, body).await.map(|(r, _)| r)
 }
 
 /// A request body: raw JSON from REST, or a value GraphQL has already typed.

@@ -266,61 +266,100 @@ pub async fn update(
     pre: Precondition,
     body: Body<ActionPatch>,
 ) -> AppResult<Action> {
-    policy::require_signed_in(&ctx.principal)?;
-    let (force, id) = (force.to_string(), parse_uuid("id", action_id)?);
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            crate::db::lock_row(conn, "actions", &[("id", &id)])?;
-            let (before, item, in_scope, inspection_id) = visible_action(conn, &c, &force, &id)?;
-            policy::require(&c.principal, answer_rule(&item, &force, in_scope))?;
-            pre.check(before.version)?;
-            let patch = body.parse()?;
-            let mut row = row_of(&before, &inspection_id);
-            let mut checks = Checks::new();
-            if let Some(t) = patch.title {
-                row.title = t.trim().to_string();
-                checks.text("title", &row.title, MAX_TITLE);
-            }
-            if let Some(o) = patch.owner {
-                checks.optional_text("owner", &o, MAX_LABEL);
-                row.owner = o.trim().to_string();
-            }
-            if let Some(d) = patch.due_on {
-                row.due_on = d.map(|d| d.0);
-            }
-            if let Some(r) = patch.rag {
-                row.rag = r.map(|r| r.as_str().to_string());
-            }
-            if let Some(e) = patch.evidence {
-                check_evidence(&mut checks, "evidence", &e);
-                row.evidence = to_json_text(&e);
-            }
-            checks.finish()?;
-            if let Some(s) = patch.status {
-                require_move(before.status, s)?;
-                row.status = s.as_str().into();
-            }
-            if row_of(&before, &inspection_id).changes_nothing(&row) {
-                return Ok(before);
-            }
-            let after = save(conn, &c, &before, row)?;
-            record(
-                conn,
-                &c,
-                Change {
-                    force_id: Some(&force),
-                    inspection_id: Some(&inspection_id),
-                    entity: Entity::Action,
-                    entity_id: &id,
-                    action: "update",
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )?;
-            Ok(after)
-        })
-        .await
+    let op = ActionChange {
+        force: force.to_string(),
+        id: parse_uuid("id", action_id)?,
+    };
+    crate::write::update(ctx, op, pre, body).await
+}
+
+struct ActionChange {
+    force: String,
+    id: String,
+}
+
+/// What reading an action finds besides it: its item, whether its force is in the
+/// inspection's scope, and the inspection's id.
+type ActionFound = (Item, bool, String);
+
+impl crate::write::Versioned for Action {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl crate::write::Update for ActionChange {
+    type Resource = Action;
+    type Found = ActionFound;
+    type Patch = ActionPatch;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        ("actions", vec![("id", &self.id)])
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<Action>, ActionFound)> {
+        let (action, item, in_scope, inspection_id) =
+            visible_action(conn, ctx, &self.force, &self.id)?;
+        Ok((Some(action), (item, in_scope, inspection_id)))
+    }
+
+    fn allow(
+        &self,
+        ctx: &Ctx,
+        _: Option<&Action>,
+        (item, in_scope, _): &ActionFound,
+    ) -> AppResult<()> {
+        policy::require(&ctx.principal, answer_rule(item, &self.force, *in_scope))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &Action,
+        (_, _, inspection_id): ActionFound,
+        patch: ActionPatch,
+    ) -> AppResult<Option<(Action, &'static str)>> {
+        let inspection_id = &inspection_id;
+        let mut row = row_of(before, inspection_id);
+        let mut checks = Checks::new();
+        if let Some(t) = patch.title {
+            row.title = t.trim().to_string();
+            checks.text("title", &row.title, MAX_TITLE);
+        }
+        if let Some(o) = patch.owner {
+            checks.optional_text("owner", &o, MAX_LABEL);
+            row.owner = o.trim().to_string();
+        }
+        if let Some(d) = patch.due_on {
+            row.due_on = d.map(|d| d.0);
+        }
+        if let Some(r) = patch.rag {
+            row.rag = r.map(|r| r.as_str().to_string());
+        }
+        if let Some(e) = patch.evidence {
+            check_evidence(&mut checks, "evidence", &e);
+            row.evidence = to_json_text(&e);
+        }
+        checks.finish()?;
+        if let Some(s) = patch.status {
+            require_move(before.status, s)?;
+            row.status = s.as_str().into();
+        }
+        if row_of(before, inspection_id).changes_nothing(&row) {
+            return Ok(None);
+        }
+        Ok(Some((save(conn, ctx, before, row)?, "update")))
+    }
+
+    fn audited(&self, (_, _, inspection_id): &ActionFound) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: Some(self.force.clone()),
+            inspection_id: Some(inspection_id.clone()),
+            entity: Entity::Action,
+            entity_id: self.id.clone(),
+        }
+    }
 }
 
 impl ActionRow {

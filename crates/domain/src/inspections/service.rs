@@ -307,102 +307,126 @@ pub async fn update(
     pre: Precondition,
     body: Body<InspectionPatch>,
 ) -> AppResult<Inspection> {
-    policy::require_signed_in(&ctx.principal)?;
     let id = crate::types::parse_uuid("id", id)?;
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            crate::db::lock_row(conn, "inspections", &[("id", &id)])?;
-            let before = load_one(conn, &c, &id)?;
-            policy::require(&c.principal, Action::ManageInspections)?;
-            pre.check(before.version)?;
-            let patch = body.parse()?;
-            let mut row = inspections::table
-                .find(&id)
-                .select(InspectionRow::as_select())
-                .first(conn)?;
-            let was_explicit = row.deadline_explicit;
-            let mut checks = Checks::new();
-            if let Some(title) = patch.title {
-                row.title = title.trim().to_string();
-                checks.text("title", &row.title, MAX_TITLE);
+    crate::write::update(ctx, InspectionUpdate { id }, pre, body).await
+}
+
+struct InspectionUpdate {
+    id: String,
+}
+
+impl crate::write::Versioned for Inspection {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl crate::write::Update for InspectionUpdate {
+    type Resource = Inspection;
+    type Found = ();
+    type Patch = InspectionPatch;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        ("inspections", vec![("id", &self.id)])
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<Inspection>, ())> {
+        Ok((Some(load_one(conn, ctx, &self.id)?), ()))
+    }
+
+    fn allow(&self, ctx: &Ctx, _: Option<&Inspection>, _: &()) -> AppResult<()> {
+        policy::require(&ctx.principal, Action::ManageInspections)
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &Inspection,
+        _: (),
+        patch: InspectionPatch,
+    ) -> AppResult<Option<(Inspection, &'static str)>> {
+        let id = &self.id;
+        let mut row = inspections::table
+            .find(id)
+            .select(InspectionRow::as_select())
+            .first(conn)?;
+        let was_explicit = row.deadline_explicit;
+        let mut checks = Checks::new();
+        if let Some(title) = patch.title {
+            row.title = title.trim().to_string();
+            checks.text("title", &row.title, MAX_TITLE);
+        }
+        if let Some(types) = patch.publication_types {
+            let types = tidy_labels(types);
+            checks.labels("publication_types", &types);
+            row.publication_types = to_json_text(&types);
+        }
+        if let Some(url) = patch.report_url {
+            if let Some(u) = &url {
+                checks.url("report_url", u);
             }
-            if let Some(types) = patch.publication_types {
-                let types = tidy_labels(types);
-                checks.labels("publication_types", &types);
-                row.publication_types = to_json_text(&types);
+            row.report_url = url;
+        }
+        if let Some(k) = patch.key_findings {
+            checks.optional_text("key_findings", &k, MAX_TEXT);
+            row.key_findings = k;
+        }
+        let mut forces = before.scope.forces.clone();
+        if let Some(scope) = &patch.scope {
+            check_scope(&mut checks, scope);
+            row.all_forces = scope.all_forces;
+            forces = dedup(scope.forces.clone());
+        }
+        if let Some(p) = patch.published_on {
+            row.published_on = p.0;
+        }
+        match patch.section55_deadline {
+            Some(Some(d)) => {
+                row.section55_deadline = d.0;
+                row.deadline_explicit = true;
             }
-            if let Some(url) = patch.report_url {
-                if let Some(u) = &url {
-                    checks.url("report_url", u);
-                }
-                row.report_url = url;
-            }
-            if let Some(k) = patch.key_findings {
-                checks.optional_text("key_findings", &k, MAX_TEXT);
-                row.key_findings = k;
-            }
-            let mut forces = before.scope.forces.clone();
-            if let Some(scope) = &patch.scope {
-                check_scope(&mut checks, scope);
-                row.all_forces = scope.all_forces;
-                forces = dedup(scope.forces.clone());
-            }
-            if let Some(p) = patch.published_on {
-                row.published_on = p.0;
-            }
-            match patch.section55_deadline {
-                Some(Some(d)) => {
-                    row.section55_deadline = d.0;
-                    row.deadline_explicit = true;
-                }
-                Some(None) => row.deadline_explicit = false,
-                None => {}
-            }
-            if !row.deadline_explicit {
-                row.section55_deadline = default_deadline(row.published_on.into()).0;
-            }
-            if row.section55_deadline < row.published_on {
-                checks.fail("section55_deadline", "must not be before published_on");
-            }
-            checks.finish()?;
-            crate::forces::service::require_exist(conn, "scope.forces", &forces)?;
-            let unchanged = {
-                let candidate = Inspection::from_row(row.clone(), forces.clone())?;
-                same_content(&candidate, &before) && was_explicit == row.deadline_explicit
-            };
-            if unchanged {
-                return Ok(before);
-            }
-            row.version = before.version + 1;
-            row.updated_at = c.now;
-            crate::update_if_unchanged!(
-                conn,
-                inspections::table.find(&id),
-                inspections::version,
-                before.version,
-                &row
-            )?;
-            if patch.scope.is_some() {
-                set_scope(conn, &id, &forces)?;
-            }
-            let after = Inspection::from_row(row, forces)?;
-            record(
-                conn,
-                &c,
-                Change {
-                    force_id: None,
-                    inspection_id: Some(&id),
-                    entity: Entity::Inspection,
-                    entity_id: &id,
-                    action: "update",
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )?;
-            Ok(after)
-        })
-        .await
+            Some(None) => row.deadline_explicit = false,
+            None => {}
+        }
+        if !row.deadline_explicit {
+            row.section55_deadline = default_deadline(row.published_on.into()).0;
+        }
+        if row.section55_deadline < row.published_on {
+            checks.fail("section55_deadline", "must not be before published_on");
+        }
+        checks.finish()?;
+        crate::forces::service::require_exist(conn, "scope.forces", &forces)?;
+        let unchanged = {
+            let candidate = Inspection::from_row(row.clone(), forces.clone())?;
+            same_content(&candidate, before) && was_explicit == row.deadline_explicit
+        };
+        if unchanged {
+            return Ok(None);
+        }
+        row.version = before.version + 1;
+        row.updated_at = ctx.now;
+        crate::update_if_unchanged!(
+            conn,
+            inspections::table.find(id),
+            inspections::version,
+            before.version,
+            &row
+        )?;
+        if patch.scope.is_some() {
+            set_scope(conn, id, &forces)?;
+        }
+        Ok(Some((Inspection::from_row(row, forces)?, "update")))
+    }
+
+    fn audited(&self, _: &()) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: None,
+            inspection_id: Some(self.id.clone()),
+            entity: Entity::Inspection,
+            entity_id: self.id.clone(),
+        }
+    }
 }
 
 fn same_content(a: &Inspection, b: &Inspection) -> bool {

@@ -269,86 +269,111 @@ pub async fn update(
     pre: Precondition,
     body: Body<ItemPatch>,
 ) -> AppResult<Item> {
-    policy::require_signed_in(&ctx.principal)?;
     let id = parse_uuid("id", id)?;
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            crate::db::lock_row(conn, "items", &[("id", &id)])?;
-            let (before, inspection) = load_visible(conn, &c, &id)?;
-            policy::require(&c.principal, Action::ManageInspections)?;
-            pre.check(before.version)?;
-            let patch = body.parse()?;
-            let mut row = items::table
-                .find(&id)
-                .select(ItemRow::as_select())
-                .first(conn)?;
-            let mut checks = Checks::new();
-            if let Some(kind) = patch.kind {
-                row.kind = kind.as_str().into();
-            }
-            if let Some(number) = patch.number {
-                check_number(&mut checks, number);
-                row.number = number;
-            }
-            if let Some(text) = patch.text {
-                row.text = text.trim().to_string();
-                checks.text("text", &row.text, MAX_TEXT);
-            }
-            if let Some(a) = patch.addressees {
-                let a = tidy(a);
-                check_addressees(conn, &mut checks, &inspection, &a)?;
-                row.to_chief_constables = a.chief_constables;
-                row.to_policing_bodies = a.policing_bodies;
-                row.addressee_forces = to_json_text(&a.forces);
-                row.other_bodies = to_json_text(&a.other_bodies);
-            }
-            if let Some(due) = patch.due_on {
-                row.due_on = due.map(|d| d.0);
-            }
-            checks.finish()?;
-            let candidate = Item::from_row(row.clone())?;
-            if candidate.kind == before.kind
-                && candidate.number == before.number
-                && candidate.text == before.text
-                && candidate.addressees == before.addressees
-                && candidate.due_on == before.due_on
-            {
-                return Ok(before);
-            }
-            if candidate.kind != before.kind || candidate.number != before.number {
-                require_free_number(
-                    conn,
-                    &inspection.id,
-                    candidate.kind,
-                    candidate.number,
-                    Some(&id),
-                )?;
-            }
-            row.version = before.version + 1;
-            row.updated_at = c.now;
-            crate::update_if_unchanged!(
+    crate::write::update(ctx, ItemUpdate { id }, pre, body).await
+}
+
+struct ItemUpdate {
+    id: String,
+}
+
+impl crate::write::Versioned for Item {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl crate::write::Update for ItemUpdate {
+    type Resource = Item;
+    type Found = Inspection;
+    type Patch = ItemPatch;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        ("items", vec![("id", &self.id)])
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<Item>, Inspection)> {
+        let (item, inspection) = load_visible(conn, ctx, &self.id)?;
+        Ok((Some(item), inspection))
+    }
+
+    fn allow(&self, ctx: &Ctx, _: Option<&Item>, _: &Inspection) -> AppResult<()> {
+        policy::require(&ctx.principal, Action::ManageInspections)
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &Item,
+        inspection: Inspection,
+        patch: ItemPatch,
+    ) -> AppResult<Option<(Item, &'static str)>> {
+        let id = &self.id;
+        let mut row = items::table
+            .find(id)
+            .select(ItemRow::as_select())
+            .first(conn)?;
+        let mut checks = Checks::new();
+        if let Some(kind) = patch.kind {
+            row.kind = kind.as_str().into();
+        }
+        if let Some(number) = patch.number {
+            check_number(&mut checks, number);
+            row.number = number;
+        }
+        if let Some(text) = patch.text {
+            row.text = text.trim().to_string();
+            checks.text("text", &row.text, MAX_TEXT);
+        }
+        if let Some(a) = patch.addressees {
+            let a = tidy(a);
+            check_addressees(conn, &mut checks, &inspection, &a)?;
+            row.to_chief_constables = a.chief_constables;
+            row.to_policing_bodies = a.policing_bodies;
+            row.addressee_forces = to_json_text(&a.forces);
+            row.other_bodies = to_json_text(&a.other_bodies);
+        }
+        if let Some(due) = patch.due_on {
+            row.due_on = due.map(|d| d.0);
+        }
+        checks.finish()?;
+        let candidate = Item::from_row(row.clone())?;
+        if candidate.kind == before.kind
+            && candidate.number == before.number
+            && candidate.text == before.text
+            && candidate.addressees == before.addressees
+            && candidate.due_on == before.due_on
+        {
+            return Ok(None);
+        }
+        if candidate.kind != before.kind || candidate.number != before.number {
+            require_free_number(
                 conn,
-                items::table.find(&id),
-                items::version,
-                before.version,
-                &row
+                &inspection.id,
+                candidate.kind,
+                candidate.number,
+                Some(id),
             )?;
-            let after = Item::from_row(row)?;
-            record(
-                conn,
-                &c,
-                Change {
-                    force_id: None,
-                    inspection_id: Some(&inspection.id),
-                    entity: Entity::Item,
-                    entity_id: &id,
-                    action: "update",
-                    before: Some(&before),
-                    after: Some(&after),
-                },
-            )?;
-            Ok(after)
-        })
-        .await
+        }
+        row.version = before.version + 1;
+        row.updated_at = ctx.now;
+        crate::update_if_unchanged!(
+            conn,
+            items::table.find(id),
+            items::version,
+            before.version,
+            &row
+        )?;
+        Ok(Some((Item::from_row(row)?, "update")))
+    }
+
+    fn audited(&self, inspection: &Inspection) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: None,
+            inspection_id: Some(inspection.id.clone()),
+            entity: Entity::Item,
+            entity_id: self.id.clone(),
+        }
+    }
 }

@@ -225,122 +225,169 @@ pub async fn put(
     pre: Precondition,
     body: Body<PccResponseInput>,
 ) -> AppResult<(PccResponse, bool)> {
-    policy::require_signed_in(&ctx.principal)?;
-    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            let inspection = inspection_for_force(conn, &c, &force, &id)?;
-            crate::db::lock_row(
+    let op = PccResponsePut {
+        force: force.to_string(),
+        id: parse_uuid("id", inspection_id)?,
+    };
+    crate::write::put(ctx, op, pre, body).await
+}
+
+/// The `PUT` of a force's PCC response to an inspection.
+struct PccResponsePut {
+    force: String,
+    id: String,
+}
+
+/// What reading a PCC response finds besides it: its inspection, and its row.
+type PccFound = (Inspection, Option<PccResponseRow>);
+
+impl crate::write::Versioned for PccResponse {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl PccResponsePut {
+    /// Creates (`row` absent) or changes the response; `None` where an existing one would not
+    /// change.
+    fn write(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        (inspection, existing): PccFound,
+        input: PccResponseInput,
+    ) -> AppResult<Option<(PccResponse, &'static str)>> {
+        let mut checks = Checks::new();
+        if let Some(comments) = &input.comments {
+            checks.optional_text("comments", comments, MAX_TEXT);
+        }
+        checks.finish()?;
+        let new = existing.is_none();
+        let mut row = existing.unwrap_or(PccResponseRow {
+            force_id: self.force.clone(),
+            inspection_id: self.id.clone(),
+            comments: String::new(),
+            status: PccStatus::Draft.as_str().into(),
+            revision: 0,
+            published_at: None,
+            first_published_at: None,
+            forwarded_to_chief_constable_on: None,
+            forwarded_to_police_and_crime_panel_on: None,
+            submitted_to_hmicfrs_portal_on: None,
+            sent_to_home_secretary_on: None,
+            published_on_opcc_website_on: None,
+            version: 0,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        });
+        let comments_changed = input.comments.as_ref().is_some_and(|t| *t != row.comments);
+        if let Some(t) = input.comments {
+            row.comments = t;
+        }
+        let mut checklist = Checklist::of_row(&row);
+        if let Some(ch) = &input.checklist {
+            ch.apply(&mut checklist);
+        }
+        let checklist_changed = checklist != Checklist::of_row(&row);
+        checklist.write_to(&mut row);
+        if !new && !comments_changed && !checklist_changed {
+            return Ok(None);
+        }
+        let published = row.status == PccStatus::Published.as_str();
+        let amended = published && comments_changed;
+        if amended {
+            row.revision += 1;
+            row.published_at = Some(ctx.now);
+            let work = force_work_now(conn, &self.force, &self.id)?;
+            save_revision(conn, ctx, &row, work)?;
+        }
+        row.version += 1;
+        row.updated_at = ctx.now;
+        if new {
+            diesel::insert_into(pcc_responses::table)
+                .values(&row)
+                .execute(conn)
+                .map_err(crate::write::lost_create_race)?;
+        } else {
+            crate::update_if_unchanged!(
                 conn,
-                "pcc_responses",
-                &[("force_id", &force), ("inspection_id", &id)],
+                pcc_responses::table.find((&self.force, &self.id)),
+                pcc_responses::version,
+                row.version - 1,
+                &row
             )?;
-            let existing = load_row(conn, &force, &id)?;
-            let stage = match &existing {
-                Some(r) => stage_of(PccStatus::from_db(&r.status)?),
-                None => Stage::Draft,
-            };
-            policy::require_read_force_work(
-                &c.principal,
-                &c.policy,
-                &force,
-                stage,
-                "PCC response",
-            )?;
-            policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
-            pre.check_current(existing.as_ref().map(|e| e.version))?;
-            let input = body.parse()?;
-            let mut checks = Checks::new();
-            if let Some(comments) = &input.comments {
-                checks.optional_text("comments", comments, MAX_TEXT);
-            }
-            checks.finish()?;
-            let new = existing.is_none();
-            let mut row = existing.clone().unwrap_or(PccResponseRow {
-                force_id: force.clone(),
-                inspection_id: id.clone(),
-                comments: String::new(),
-                status: PccStatus::Draft.as_str().into(),
-                revision: 0,
-                published_at: None,
-                first_published_at: None,
-                forwarded_to_chief_constable_on: None,
-                forwarded_to_police_and_crime_panel_on: None,
-                submitted_to_hmicfrs_portal_on: None,
-                sent_to_home_secretary_on: None,
-                published_on_opcc_website_on: None,
-                version: 0,
-                created_at: c.now,
-                updated_at: c.now,
-            });
-            let before = existing
-                .as_ref()
-                .map(|r| to_resource(&c, inspection.section55_deadline, r.clone()))
-                .transpose()?;
-            let comments_changed = input.comments.as_ref().is_some_and(|t| *t != row.comments);
-            if let Some(t) = input.comments {
-                row.comments = t;
-            }
-            let mut checklist = Checklist::of_row(&row);
-            if let Some(ch) = &input.checklist {
-                ch.apply(&mut checklist);
-            }
-            let checklist_changed = checklist != Checklist::of_row(&row);
-            checklist.write_to(&mut row);
-            if !new && !comments_changed && !checklist_changed {
-                return Ok((
-                    before.ok_or_else(|| AppError::Internal("missing PCC response".into()))?,
-                    false,
-                ));
-            }
-            let published = row.status == PccStatus::Published.as_str();
-            let amended = published && comments_changed;
-            if amended {
-                row.revision += 1;
-                row.published_at = Some(c.now);
-                let work = force_work_now(conn, &force, &id)?;
-                save_revision(conn, &c, &row, work)?;
-            }
-            row.version += 1;
-            row.updated_at = c.now;
-            if new {
-                diesel::insert_into(pcc_responses::table)
-                    .values(&row)
-                    .execute(conn)
-                    .map_err(crate::write::lost_create_race)?;
-            } else {
-                crate::update_if_unchanged!(
-                    conn,
-                    pcc_responses::table.find((&force, &id)),
-                    pcc_responses::version,
-                    row.version - 1,
-                    &row
-                )?;
-            }
-            let after = to_resource(&c, inspection.section55_deadline, row)?;
-            record(
-                conn,
-                &c,
-                Change {
-                    force_id: Some(&force),
-                    inspection_id: Some(&id),
-                    entity: Entity::PccResponse,
-                    entity_id: &format!("{force}/{id}"),
-                    action: if new {
-                        "create"
-                    } else if amended {
-                        "amend"
-                    } else {
-                        "update"
-                    },
-                    before: before.as_ref(),
-                    after: Some(&after),
-                },
-            )?;
-            Ok((after, new))
-        })
-        .await
+        }
+        let action = match (new, amended) {
+            (true, _) => "create",
+            (false, true) => "amend",
+            (false, false) => "update",
+        };
+        Ok(Some((
+            to_resource(ctx, inspection.section55_deadline, row)?,
+            action,
+        )))
+    }
+}
+
+impl crate::write::Update for PccResponsePut {
+    type Resource = PccResponse;
+    type Found = PccFound;
+    type Patch = PccResponseInput;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        (
+            "pcc_responses",
+            vec![("force_id", &self.force), ("inspection_id", &self.id)],
+        )
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<PccResponse>, PccFound)> {
+        let inspection = inspection_for_force(conn, ctx, &self.force, &self.id)?;
+        let existing = load_row(conn, &self.force, &self.id)?;
+        let before = existing
+            .as_ref()
+            .map(|r| to_resource(ctx, inspection.section55_deadline, r.clone()))
+            .transpose()?;
+        Ok((before, (inspection, existing)))
+    }
+
+    fn allow(&self, ctx: &Ctx, before: Option<&PccResponse>, _: &PccFound) -> AppResult<()> {
+        let stage = before.map_or(Stage::Draft, |r| stage_of(r.status));
+        let force = &self.force;
+        policy::require_read_force_work(&ctx.principal, &ctx.policy, force, stage, "PCC response")?;
+        policy::require(&ctx.principal, Action::EditPccResponse { force })
+    }
+
+    fn create(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        found: PccFound,
+        input: PccResponseInput,
+    ) -> AppResult<(PccResponse, &'static str)> {
+        self.write(conn, ctx, found, input)?
+            .ok_or_else(|| AppError::Internal("a new PCC response wrote nothing".into()))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        _: &PccResponse,
+        found: PccFound,
+        input: PccResponseInput,
+    ) -> AppResult<Option<(PccResponse, &'static str)>> {
+        self.write(conn, ctx, found, input)
+    }
+
+    fn audited(&self, _: &PccFound) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: Some(self.force.clone()),
+            inspection_id: Some(self.id.clone()),
+            entity: Entity::PccResponse,
+            entity_id: format!("{}/{}", self.force, self.id),
+        }
+    }
 }
 
 /// Section 55(5B): the recommendations addressed to the force that have no response yet.

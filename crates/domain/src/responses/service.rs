@@ -193,118 +193,142 @@ pub async fn put_force_response(
     pre: Precondition,
     body: Body<ForceResponseInput>,
 ) -> AppResult<(ForceResponse, bool)> {
-    policy::require_signed_in(&ctx.principal)?;
-    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            inspection_for_force(conn, &c, &force, &id)?;
-            crate::db::lock_row(
-                conn,
-                "force_responses",
-                &[("force_id", &force), ("inspection_id", &id)],
-            )?;
-            let existing = load_force_response_row(conn, &force, &id)?
-                .map(ForceResponse::from_row)
-                .transpose()?;
-            let stage = existing
-                .as_ref()
-                .map_or(Stage::Draft, |r| stage_of(r.status));
-            policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "response")?;
-            policy::require(&c.principal, Action::EditForceResponse { force: &force })?;
-            pre.check_current(existing.as_ref().map(|e| e.version))?;
-            let input = body.parse()?;
-            let mut checks = Checks::new();
-            if let Some(comments) = &input.comments {
-                checks.optional_text("comments", comments, MAX_TEXT);
-            }
-            checks.finish()?;
-            match existing {
-                None => {
-                    let status = input.status.unwrap_or(ResponseStatus::Draft);
-                    let row = ForceResponseRow {
-                        force_id: force.clone(),
-                        inspection_id: id.clone(),
-                        comments: input.comments.unwrap_or_default(),
-                        status: status.as_str().into(),
-                        submitted_at: (status == ResponseStatus::Submitted).then_some(c.now),
-                        version: 1,
-                        created_at: c.now,
-                        updated_at: c.now,
-                    };
-                    diesel::insert_into(force_responses::table)
-                        .values(&row)
-                        .execute(conn)
-                        .map_err(crate::write::lost_create_race)?;
-                    let created = ForceResponse::from_row(row)?;
-                    record(
-                        conn,
-                        &c,
-                        Change::<(), _> {
-                            force_id: Some(&force),
-                            inspection_id: Some(&id),
-                            entity: Entity::ForceResponse,
-                            entity_id: &format!("{force}/{id}"),
-                            action: if status == ResponseStatus::Submitted {
-                                "submit"
-                            } else {
-                                "create"
-                            },
-                            before: None,
-                            after: Some(&created),
-                        },
-                    )?;
-                    Ok((created, true))
-                }
-                Some(before) => {
-                    let status = input.status.unwrap_or(before.status);
-                    require_response_move(before.status, status)?;
-                    let comments = input.comments.unwrap_or_else(|| before.comments.clone());
-                    if status == before.status && comments == before.comments {
-                        return Ok((before, false));
-                    }
-                    let submitting = status == ResponseStatus::Submitted
-                        && before.status == ResponseStatus::Draft;
-                    let row = ForceResponseRow {
-                        force_id: force.clone(),
-                        inspection_id: id.clone(),
-                        comments,
-                        status: status.as_str().into(),
-                        submitted_at: if submitting {
-                            Some(c.now)
-                        } else {
-                            before.submitted_at.map(|t| t.naive())
-                        },
-                        version: before.version + 1,
-                        created_at: before.created_at.naive(),
-                        updated_at: c.now,
-                    };
-                    crate::update_if_unchanged!(
-                        conn,
-                        force_responses::table.find((&force, &id)),
-                        force_responses::version,
-                        before.version,
-                        &row
-                    )?;
-                    let after = ForceResponse::from_row(row)?;
-                    record(
-                        conn,
-                        &c,
-                        Change {
-                            force_id: Some(&force),
-                            inspection_id: Some(&id),
-                            entity: Entity::ForceResponse,
-                            entity_id: &format!("{force}/{id}"),
-                            action: if submitting { "submit" } else { "update" },
-                            before: Some(&before),
-                            after: Some(&after),
-                        },
-                    )?;
-                    Ok((after, false))
-                }
-            }
-        })
-        .await
+    let op = ForceResponsePut {
+        force: force.to_string(),
+        id: parse_uuid("id", inspection_id)?,
+    };
+    crate::write::put(ctx, op, pre, body).await
+}
+
+/// The `PUT` of a force's response to an inspection.
+struct ForceResponsePut {
+    force: String,
+    id: String,
+}
+
+impl crate::write::Versioned for ForceResponse {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl ForceResponsePut {
+    fn checked(input: &ForceResponseInput) -> AppResult<()> {
+        let mut checks = Checks::new();
+        if let Some(comments) = &input.comments {
+            checks.optional_text("comments", comments, MAX_TEXT);
+        }
+        checks.finish()
+    }
+}
+
+impl crate::write::Update for ForceResponsePut {
+    type Resource = ForceResponse;
+    type Found = ();
+    type Patch = ForceResponseInput;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        (
+            "force_responses",
+            vec![("force_id", &self.force), ("inspection_id", &self.id)],
+        )
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<ForceResponse>, ())> {
+        inspection_for_force(conn, ctx, &self.force, &self.id)?;
+        let existing = load_force_response_row(conn, &self.force, &self.id)?
+            .map(ForceResponse::from_row)
+            .transpose()?;
+        Ok((existing, ()))
+    }
+
+    fn allow(&self, ctx: &Ctx, before: Option<&ForceResponse>, _: &()) -> AppResult<()> {
+        let stage = before.map_or(Stage::Draft, |r| stage_of(r.status));
+        let force = &self.force;
+        policy::require_read_force_work(&ctx.principal, &ctx.policy, force, stage, "response")?;
+        policy::require(&ctx.principal, Action::EditForceResponse { force })
+    }
+
+    fn create(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        _: (),
+        input: ForceResponseInput,
+    ) -> AppResult<(ForceResponse, &'static str)> {
+        Self::checked(&input)?;
+        let status = input.status.unwrap_or(ResponseStatus::Draft);
+        let row = ForceResponseRow {
+            force_id: self.force.clone(),
+            inspection_id: self.id.clone(),
+            comments: input.comments.unwrap_or_default(),
+            status: status.as_str().into(),
+            submitted_at: (status == ResponseStatus::Submitted).then_some(ctx.now),
+            version: 1,
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        };
+        diesel::insert_into(force_responses::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(crate::write::lost_create_race)?;
+        let action = match status {
+            ResponseStatus::Submitted => "submit",
+            ResponseStatus::Draft => "create",
+        };
+        Ok((ForceResponse::from_row(row)?, action))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &ForceResponse,
+        _: (),
+        input: ForceResponseInput,
+    ) -> AppResult<Option<(ForceResponse, &'static str)>> {
+        Self::checked(&input)?;
+        let status = input.status.unwrap_or(before.status);
+        require_response_move(before.status, status)?;
+        let comments = input.comments.unwrap_or_else(|| before.comments.clone());
+        if status == before.status && comments == before.comments {
+            return Ok(None);
+        }
+        let submitting =
+            status == ResponseStatus::Submitted && before.status == ResponseStatus::Draft;
+        let row = ForceResponseRow {
+            force_id: self.force.clone(),
+            inspection_id: self.id.clone(),
+            comments,
+            status: status.as_str().into(),
+            submitted_at: if submitting {
+                Some(ctx.now)
+            } else {
+                before.submitted_at.map(|t| t.naive())
+            },
+            version: before.version + 1,
+            created_at: before.created_at.naive(),
+            updated_at: ctx.now,
+        };
+        crate::update_if_unchanged!(
+            conn,
+            force_responses::table.find((&self.force, &self.id)),
+            force_responses::version,
+            before.version,
+            &row
+        )?;
+        let action = if submitting { "submit" } else { "update" };
+        Ok(Some((ForceResponse::from_row(row)?, action)))
+    }
+
+    fn audited(&self, _: &()) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: Some(self.force.clone()),
+            inspection_id: Some(self.id.clone()),
+            entity: Entity::ForceResponse,
+            entity_id: format!("{}/{}", self.force, self.id),
+        }
+    }
 }
 
 fn load_item_response_row(
