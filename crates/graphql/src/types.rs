@@ -174,16 +174,16 @@ graphql_input! {
 graphql_object! {
     /// How many of a force's actions on an item stand in each status, and how many are overdue.
     #[derive(Default)]
-    pub struct ActionCounts from crate::actions::service::ActionCounts {
-        pub planned: i64,
-        pub in_progress: i64,
-        pub blocked: i64,
-        pub pending_sign_off: i64,
-        pub done: i64,
-        pub cancelled: i64,
-        pub total: i64,
+    eager pub struct ActionCounts from crate::actions::service::ActionCounts {
+        pub planned: i64 => "planned" [READY] int,
+        pub in_progress: i64 => "inProgress" [READY] int,
+        pub blocked: i64 => "blocked" [READY] int,
+        pub pending_sign_off: i64 => "pendingSignOff" [READY] int,
+        pub done: i64 => "done" [READY] int,
+        pub cancelled: i64 => "cancelled" [READY] int,
+        pub total: i64 => "total" [READY] int,
         /// Past their due date and neither done nor cancelled.
-        pub overdue: i64,
+        pub overdue: i64 => "overdue" [READY] int,
     }
 }
 
@@ -360,17 +360,23 @@ graphql_object! {
 graphql_object! {
     /// A numbered recommendation, area for improvement or cause of concern.
     #[graphql(complex)]
-    pub struct Item from crate::items::model::Item {
-        pub id: String,
-        pub inspection_id: String,
-        pub kind: ItemKind,
-        pub number: i32,
-        pub text: String,
-        pub addressees: Addressees,
-        pub due_on: Option<Date>,
-        pub version: i32,
-        pub created_at: DateTime,
-        pub updated_at: DateTime,
+    eager pub struct Item from crate::items::model::Item {
+        pub id: String => "id" [READY NARROW] str,
+        pub inspection_id: String => "inspectionId" [READY NARROW] str,
+        pub kind: ItemKind => "kind" [READY NARROW] enumeration,
+        pub number: i32 => "number" [READY NARROW] int,
+        pub text: String => "text" [READY WIDE] str,
+        pub addressees: Addressees => "addressees" [READY WIDE] resolver,
+        pub due_on: Option<Date> => "dueOn" [READY WIDE] resolver,
+        pub version: i32 => "version" [READY WIDE] int,
+        pub created_at: DateTime => "createdAt" [READY WIDE] resolver,
+        pub updated_at: DateTime => "updatedAt" [READY WIDE] resolver,
+    }
+    // `response` waits only on batch loaders, and not at all where `Inspection.items` loaded
+    // ahead; both read only the item's id and inspection.
+    complex {
+        "response" [READY NARROW],
+        "responses" [NARROW],
     }
 }
 
@@ -465,24 +471,39 @@ graphql_input! {
 graphql_object! {
     /// A force's response to one item.
     #[graphql(complex)]
-    pub struct ItemResponse from crate::responses::model::ItemResponse {
-        pub force_id: String,
-        pub item_id: String,
-        pub inspection_id: String,
-        pub acceptance: Option<Acceptance>,
+    eager pub struct ItemResponse from crate::responses::model::ItemResponse {
+        pub force_id: String => "forceId" [READY NARROW] str,
+        pub item_id: String => "itemId" [READY NARROW] str,
+        pub inspection_id: String => "inspectionId" [READY NARROW] str,
+        pub acceptance: Option<Acceptance> => "acceptance" [READY NARROW] opt_enumeration,
         /// The force's narrative, Markdown.
-        pub response: String,
-        pub hmicfrs_status: HmicfrsStatus,
-        pub version: i32,
-        pub created_at: DateTime,
-        pub updated_at: DateTime,
+        pub response: String => "response" [READY WIDE] str,
+        pub hmicfrs_status: HmicfrsStatus => "hmicfrsStatus" [READY NARROW] enumeration,
+        pub version: i32 => "version" [READY WIDE] int,
+        pub created_at: DateTime => "createdAt" [READY WIDE] resolver,
+        pub updated_at: DateTime => "updatedAt" [READY WIDE] resolver,
+    }
+    // `actionCounts` answers from the counts read with the response (`counts`), or else waits
+    // only on its batch loader.
+    complex {
+        "actions" [NARROW],
+        "actionCounts" [READY NARROW],
+    }
+    hidden {
         /// The action counts its tally of actions gives on the reader's day, where the statement
         /// that read the response read its tally too (`service::item_responses_for_items` and
         /// `item_responses_of_forces`, for a query that asks for `actionCounts`): the response then
-        /// answers `actionCounts` itself, with no statement, loader or lookup. Not part of the
-        /// resource: never written to JSON (REST, audit, change feed) nor to the OpenAPI schema.
-        #[graphql(skip)]
+        /// answers `actionCounts` itself, with no statement, loader or lookup.
         pub counts: Option<std::sync::Arc<ActionCounts>>,
+    }
+    objects(response, field) {
+        match field {
+            "actionCounts" => response
+                .counts
+                .as_deref()
+                .map(|c| c as &dyn crate::eager::ReadyObject),
+            _ => None,
+        }
     }
 }
 

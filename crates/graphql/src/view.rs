@@ -69,10 +69,73 @@ pub fn maybe<G, D: Convert<G>>(m: async_graphql::MaybeUndefined<G>) -> Option<Op
 /// A GraphQL object over a domain struct: the struct (with `async_graphql::SimpleObject` and
 /// whatever else its attributes say) and its conversion from the domain's, field by field.
 /// The domain type may hold more fields than the object shows.
+///
+/// An object on the fast path (`eager pub struct …`) says for each field (and each field
+/// of its `#[ComplexObject]`, under `complex`): its GraphQL name, its flags (`READY`: resolved
+/// without waiting on the database; `NARROW` or `WIDE`: answered by a narrow row or only by
+/// the whole one) and how its value is taken in place (`str`, `int`, `enumeration`,
+/// `opt_enumeration`, or `resolver`); under `hidden`, fields the object carries that are not
+/// GraphQL fields; under `objects`, the body of `EagerFields::object_of`. Its `EagerFields`
+/// and its `NARROW_FIELDS` and `WIDE_FIELDS` all come from that one table.
 macro_rules! graphql_object {
     ($(#[$m:meta])* pub struct $name:ident from $domain:ty {
         $($(#[$fm:meta])* pub $field:ident : $ty:ty),* $(,)?
     }) => {
+        graphql_object!(@struct $(#[$m])* $name $domain { $($(#[$fm])* $field: $ty,)* });
+    };
+    ($(#[$m:meta])* eager pub struct $name:ident from $domain:ty {
+        $($(#[$fm:meta])* pub $field:ident : $ty:ty
+            => $gname:literal [$($flag:ident)*] $reader:ident),* $(,)?
+    }
+    $(complex { $($cname:literal [$($cflag:ident)*]),* $(,)? })?
+    $(hidden { $($(#[$hm:meta])* pub $hfield:ident : $hty:ty),* $(,)? })?
+    $(objects($this:ident, $asked:ident) $objects:block)?) => {
+        graphql_object!(@struct $(#[$m])* $name $domain {
+            $($(#[$fm])* $field: $ty,)*
+            $($(#[graphql(skip)] $(#[$hm])* $hfield: $hty,)*)?
+        });
+
+        impl $name {
+            /// Every GraphQL field of the type, with its flags (`view::field`).
+            pub const FIELDS: &'static [(&'static str, u8)] = &[
+                $(($gname, 0 $(| $crate::view::field::$flag)*),)*
+                $($(($cname, 0 $(| $crate::view::field::$cflag)*),)*)?
+            ];
+
+            /// The fields a narrow row answers.
+            pub const NARROW_FIELDS: &'static [&'static str] =
+                $crate::view::field::listed!($name, $crate::view::field::NARROW);
+
+            /// The fields only a whole row answers: a query asking for one reads rows whole.
+            pub const WIDE_FIELDS: &'static [&'static str] =
+                $crate::view::field::listed!($name, $crate::view::field::WIDE);
+        }
+
+        impl $crate::EagerFields for $name {
+            const READY: &'static [&'static str] =
+                $crate::view::field::listed!($name, $crate::view::field::READY);
+
+            fn value_of(&self, field: &str) -> Option<$crate::eager::Ready<'_>> {
+                match field {
+                    $($gname => graphql_object!(@read $reader self.$field),)*
+                    _ => None,
+                }
+            }
+
+            $(fn object_of(&self, $asked: &str) -> Option<&dyn $crate::eager::ReadyObject> {
+                let $this = self;
+                $objects
+            })?
+        }
+    };
+    (@read str $e:expr) => { Some($crate::eager::Ready::Str(&$e)) };
+    (@read int $e:expr) => { Some($crate::eager::Ready::Int($e.into())) };
+    (@read enumeration $e:expr) => { Some($crate::eager::enumeration($e)) };
+    (@read opt_enumeration $e:expr) => {
+        Some($e.map_or($crate::eager::Ready::Null, $crate::eager::enumeration))
+    };
+    (@read resolver $e:expr) => { None };
+    (@struct $(#[$m:meta])* $name:ident $domain:ty { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
         #[derive(Debug, Clone, async_graphql::SimpleObject)]
         $(#[$m])*
         pub struct $name {
@@ -93,6 +156,57 @@ macro_rules! graphql_object {
             }
         }
     };
+}
+
+/// The flags of an eager object's fields ([`graphql_object!`]), and the lists drawn from them
+/// at compile time.
+pub mod field {
+    /// Resolved without waiting on the database (or only on a batch loader).
+    pub const READY: u8 = 1;
+    /// Answered by a narrow row.
+    pub const NARROW: u8 = 2;
+    /// Answered only by a whole row: a query asking for one reads rows whole.
+    pub const WIDE: u8 = 4;
+
+    /// How many of `fields` carry `flag`.
+    pub const fn count(fields: &[(&str, u8)], flag: u8) -> usize {
+        let (mut i, mut n) = (0, 0);
+        while i < fields.len() {
+            if fields[i].1 & flag != 0 {
+                n += 1;
+            }
+            i += 1;
+        }
+        n
+    }
+
+    /// The names of `fields` that carry `flag`, in order (`N` of them: [`count`]).
+    pub const fn names<const N: usize>(
+        fields: &[(&'static str, u8)],
+        flag: u8,
+    ) -> [&'static str; N] {
+        let mut out = [""; N];
+        let (mut i, mut j) = (0, 0);
+        while i < fields.len() {
+            if fields[i].1 & flag != 0 {
+                out[j] = fields[i].0;
+                j += 1;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The names of type `$t`'s fields that carry `$flag`, as a `&'static [&'static str]`.
+    macro_rules! listed {
+        ($t:ty, $flag:expr) => {
+            &$crate::view::field::names::<{ $crate::view::field::count(<$t>::FIELDS, $flag) }>(
+                <$t>::FIELDS,
+                $flag,
+            )
+        };
+    }
+    pub(crate) use listed;
 }
 
 /// A GraphQL input object over a domain struct: the struct (with `async_graphql::InputObject`)

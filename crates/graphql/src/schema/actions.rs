@@ -161,31 +161,3 @@ pub fn counts_by_pair(
         .map(|(pair, items)| (pair, std::sync::Arc::new(items)))
         .collect()
 }
-
-impl crate::EagerFields for ActionCounts {
-    const READY: &'static [&'static str] = &[
-        "planned",
-        "inProgress",
-        "blocked",
-        "pendingSignOff",
-        "done",
-        "cancelled",
-        "total",
-        "overdue",
-    ];
-
-    fn value_of(&self, field: &str) -> Option<crate::eager::Ready<'_>> {
-        let n = match field {
-            "planned" => self.planned,
-            "inProgress" => self.in_progress,
-            "blocked" => self.blocked,
-            "pendingSignOff" => self.pending_sign_off,
-            "done" => self.done,
-            "cancelled" => self.cancelled,
-            "total" => self.total,
-            "overdue" => self.overdue,
-            _ => return None,
-        };
-        Some(crate::eager::Ready::Int(n))
-    }
-}

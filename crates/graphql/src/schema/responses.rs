@@ -372,66 +372,6 @@ impl ResponseMutation {
     }
 }
 
-impl crate::EagerFields for ItemResponse {
-    // `actionCounts` answers from the counts read with the response (`ItemResponse::counts`),
-    // or else waits only on its batch loader.
-    const READY: &'static [&'static str] = &[
-        "forceId",
-        "itemId",
-        "inspectionId",
-        "acceptance",
-        "response",
-        "hmicfrsStatus",
-        "version",
-        "createdAt",
-        "updatedAt",
-        "actionCounts",
-    ];
-
-    fn value_of(&self, field: &str) -> Option<crate::eager::Ready<'_>> {
-        use crate::eager::{Ready, enumeration};
-        Some(match field {
-            "forceId" => Ready::Str(&self.force_id),
-            "itemId" => Ready::Str(&self.item_id),
-            "inspectionId" => Ready::Str(&self.inspection_id),
-            "acceptance" => self.acceptance.map_or(Ready::Null, enumeration),
-            "response" => Ready::Str(&self.response),
-            "hmicfrsStatus" => enumeration(self.hmicfrs_status),
-            "version" => Ready::Int(self.version.into()),
-            _ => return None,
-        })
-    }
-
-    fn object_of(&self, field: &str) -> Option<&dyn crate::eager::ReadyObject> {
-        match field {
-            "actionCounts" => self
-                .counts
-                .as_deref()
-                .map(|c| c as &dyn crate::eager::ReadyObject),
-            _ => None,
-        }
-    }
-}
-
-impl ItemResponse {
-    /// The GraphQL fields read from the columns a narrow row ([`ItemResponseRow::narrow`])
-    /// leaves out.
-    pub const WIDE_FIELDS: &'static [&'static str] =
-        &["response", "version", "createdAt", "updatedAt"];
-
-    /// The GraphQL fields a narrow row answers: its own columns, and resolvers that read only
-    /// its force, item and inspection. (A test holds every field to one of the lists.)
-    pub const NARROW_FIELDS: &'static [&'static str] = &[
-        "forceId",
-        "itemId",
-        "inspectionId",
-        "acceptance",
-        "hmicfrsStatus",
-        "actions",
-        "actionCounts",
-    ];
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
