@@ -320,7 +320,7 @@ fn ready_fields<'a>(
     ctx: &ContextSelectionSet<'a>,
     field: &'a Positioned<Field>,
     object: &dyn ReadyObject,
-) -> Option<Selected<'a>> {
+) -> Option<ObjectFields<'a>> {
     let set = &field.node.selection_set.node;
     let type_name = object.object_type();
     let selected = if set
@@ -328,11 +328,11 @@ fn ready_fields<'a>(
         .iter()
         .all(|s| matches!(s.node, Selection::Field(_)))
     {
-        Selected::Plain(set)
+        ObjectFields::Plain(set)
     } else {
         let mut fields = Vec::with_capacity(set.items.len());
         fields_of(ctx, set, &type_name, &mut fields)?;
-        Selected::Flat(fields)
+        ObjectFields::Flat(fields)
     };
     let ready = selected
         .fields()
@@ -343,17 +343,17 @@ fn ready_fields<'a>(
 /// The fields an object field selects ([`ready_fields`]): its selection set as it stands
 /// where that holds only fields, as it usually does (a national page checks 740 action counts'
 /// selections, once each), else flattened ([`fields_of`]).
-enum Selected<'a> {
+enum ObjectFields<'a> {
     Plain(&'a SelectionSet),
     Flat(Vec<&'a Positioned<Field>>),
 }
 
-impl<'a> Selected<'a> {
+impl<'a> ObjectFields<'a> {
     /// The fields in selection order.
     fn fields(&self) -> impl Iterator<Item = &'a Positioned<Field>> + '_ {
         let (plain, flat): (&'a [Positioned<Selection>], &[&'a Positioned<Field>]) = match self {
-            Selected::Plain(set) => (&set.items, &[]),
-            Selected::Flat(fields) => (&[], fields),
+            ObjectFields::Plain(set) => (&set.items, &[]),
+            ObjectFields::Flat(fields) => (&[], fields),
         };
         let plain = plain.iter().filter_map(|s| match &s.node {
             Selection::Field(f) => Some(f),
@@ -386,7 +386,7 @@ fn leaf_value<'o>(
 /// [`EagerFields::object_of`] with the fields it selects, all ready) or by its resolver.
 enum Done<'a> {
     Ready(Ready<'a>),
-    Object(&'a dyn ReadyObject, Selected<'a>),
+    Object(&'a dyn ReadyObject, ObjectFields<'a>),
     Resolved(ServerResult<Value>),
 }
 
