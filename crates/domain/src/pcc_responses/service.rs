@@ -95,21 +95,15 @@ pub struct ForceWorkAtPublication {
 
 pub fn force_work_now(
     conn: &mut DbConn,
+    ctx: &Ctx,
     force: &str,
     inspection_id: &str,
 ) -> AppResult<ForceWorkAtPublication> {
-    use crate::db::schema::force_responses;
-    let response: Option<(String, String)> = force_responses::table
-        .find((force, inspection_id))
-        .select((force_responses::status, force_responses::comments))
-        .first(conn)
-        .optional()?;
-    let stage = match &response {
-        Some((status, _)) => crate::responses::service::stage_of(
-            crate::responses::model::ResponseStatus::from_db(status)?,
-        ),
-        None => Stage::Draft,
-    };
+    let response =
+        crate::responses::service::readable_force_response_of(conn, ctx, force, inspection_id)?;
+    let stage = response.as_ref().map_or(Stage::Draft, |r| {
+        crate::responses::service::stage_of(r.status)
+    });
     if !policy::publication_carries(stage) {
         return Ok(ForceWorkAtPublication {
             submitted: false,
@@ -119,29 +113,32 @@ pub fn force_work_now(
     }
     Ok(ForceWorkAtPublication {
         submitted: true,
-        comments: response.map(|(_, c)| c),
-        answers: item_answers(conn, force, inspection_id)?,
+        comments: response.map(|r| r.comments),
+        answers: item_answers(conn, ctx, force, inspection_id)?,
     })
 }
 
-/// The force's answers to an inspection's items as they stand, drafts included, in item
-/// order: (item id, acceptance, narrative). For a publication once the stage allows it, and
-/// for the force's own preview of the document.
+/// The force's answers to an inspection's items as they stand and as the caller may read them
+/// (drafts included for those who may read drafts), by item id: (item id, acceptance,
+/// narrative). For a publication once the stage allows it, and for the force's own preview
+/// of the document.
 pub fn item_answers(
     conn: &mut DbConn,
+    ctx: &Ctx,
     force: &str,
     inspection_id: &str,
 ) -> AppResult<Vec<(String, Option<String>, String)>> {
-    Ok(item_responses::table
-        .filter(item_responses::force_id.eq(force))
-        .filter(item_responses::inspection_id.eq(inspection_id))
-        .order(item_responses::item_id)
-        .select((
-            item_responses::item_id,
-            item_responses::acceptance,
-            item_responses::response,
-        ))
-        .load(conn)?)
+    let pair = [(force.to_string(), inspection_id.to_string())];
+    let mut answers: Vec<_> =
+        crate::responses::service::item_responses_of_forces(conn, ctx, &pair, true, None)?
+            .into_iter()
+            .map(|r| {
+                let acceptance = r.acceptance.map(|a| a.as_str().to_string());
+                (r.item_id, acceptance, r.response)
+            })
+            .collect();
+    answers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(answers)
 }
 
 /// What revision `revision` froze of the force's part.
@@ -298,7 +295,7 @@ impl PccResponsePut {
         if amended {
             row.revision += 1;
             row.published_at = Some(ctx.now);
-            let work = force_work_now(conn, &self.force, &self.id)?;
+            let work = force_work_now(conn, ctx, &self.force, &self.id)?;
             save_revision(conn, ctx, &row, work)?;
         }
         row.version += 1;
@@ -435,7 +432,7 @@ pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<P
             policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "PCC response")?;
             policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
             let mut row = existing.ok_or_else(not_found)?;
-            let work = force_work_now(conn, &force, &id)?;
+            let work = force_work_now(conn, &c, &force, &id)?;
             let republishing = row.status == PccStatus::Published.as_str();
             if republishing {
                 let latest = load_revision(conn, &force, &id, row.revision)?

@@ -661,6 +661,19 @@ fn readable_item_responses(
         .collect()
 }
 
+/// The force's response to the inspection, where the caller may read it.
+pub fn readable_force_response_of(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    force: &str,
+    inspection_id: &str,
+) -> AppResult<Option<ForceResponse>> {
+    let pair = [(force.to_string(), inspection_id.to_string())];
+    Ok(readable_force_responses(conn, ctx, &pair)?
+        .into_values()
+        .next())
+}
+
 /// The force responses of these (force, inspection) pairs that the caller may read, by pair,
 /// in one statement.
 pub fn readable_force_responses(

@@ -188,18 +188,16 @@ impl ForcePart {
         }
     }
 
-    /// Today's data, drafts included.
-    fn preview(conn: &mut DbConn, force: &str, inspection: &str) -> AppResult<ForcePart> {
-        use crate::db::schema::force_responses;
-        use diesel::prelude::*;
-        let response = force_responses::table
-            .find((force, inspection))
-            .select(crate::responses::model::ForceResponseRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(crate::responses::model::ForceResponse::from_row)
-            .transpose()?;
-        let answers = crate::pcc_responses::service::item_answers(conn, force, inspection)?
+    /// Today's data, drafts included (for the force's own people, who may read them).
+    fn preview(
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        force: &str,
+        inspection: &str,
+    ) -> AppResult<ForcePart> {
+        let response =
+            crate::responses::service::readable_force_response_of(conn, ctx, force, inspection)?;
+        let answers = crate::pcc_responses::service::item_answers(conn, ctx, force, inspection)?
             .into_iter()
             .map(|(item, acceptance, response)| (item, (acceptance, response)))
             .collect();
@@ -280,13 +278,13 @@ pub async fn build(
             };
             let preview = view == View::Preview;
             let part = match (&revision, preview) {
-                (_, true) => ForcePart::preview(conn, &force, &id)?,
+                (_, true) => ForcePart::preview(conn, &c, &force, &id)?,
                 (Some(r), false) => ForcePart::of(
                     crate::pcc_responses::service::force_work_of_revision(conn, r)?,
                     NOT_SUBMITTED_AT_PUBLICATION,
                 ),
                 (None, false) => ForcePart::of(
-                    crate::pcc_responses::service::force_work_now(conn, &force, &id)?,
+                    crate::pcc_responses::service::force_work_now(conn, &c, &force, &id)?,
                     NOT_SUBMITTED,
                 ),
             };
