@@ -16,54 +16,40 @@ pub fn plain_on_loopback(url: &str, pgsslmode_set: bool) -> Option<String> {
     if pgsslmode_set {
         return None;
     }
-    let rest = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))?;
-    let (before_query, query) = match rest.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (rest, None),
-    };
+    let parsed = url::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return None;
+    }
     // Any TLS parameter (`sslmode`, `sslcert`, `sslrootcert`, …) means the operator chose; a
     // host given as a parameter may be another host, or a socket.
-    let chosen = query.is_some_and(|q| {
-        q.split('&').any(|pair| {
-            let key = pair.split('=').next().unwrap_or_default();
-            key.starts_with("ssl") || key == "requiressl" || key == "host" || key == "hostaddr"
-        })
+    let chosen = parsed.query_pairs().any(|(key, _)| {
+        key.starts_with("ssl") || key == "requiressl" || key == "host" || key == "hostaddr"
     });
-    if chosen {
+    if chosen || !parsed.host().is_some_and(|h| is_loopback(&h)) {
         return None;
     }
-    let authority = before_query.split('/').next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    if !is_loopback(host_of(host_port)) {
-        return None;
-    }
-    let separator = if query.is_some_and(|q| !q.is_empty()) {
-        "&"
-    } else if query.is_some() {
-        ""
-    } else {
-        "?"
+    let separator = match parsed.query() {
+        Some("") => "",
+        Some(_) => "&",
+        None => "?",
     };
     Some(format!("{url}{separator}sslmode=disable"))
 }
 
-/// The host of `host[:port]` or `[v6][:port]`.
-fn host_of(host_port: &str) -> &str {
-    if let Some(v6) = host_port.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or_default();
+/// Whether `host` is this machine over loopback: `localhost`, `127.0.0.0/8` or `::1` (a list
+/// of hosts, a socket directory or no host at all is not). A PostgreSQL URL's host is opaque
+/// to the URL standard, so an address is read from its text.
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
     }
-    host_port.split(':').next().unwrap_or_default()
-}
-
-/// Whether `host` is this machine over loopback: `localhost`, `127.0.0.0/8` or `::1` (a
-/// list of hosts, or no host at all, is not).
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The URL without TLS, and whether the server has refused it while accepting the URL as
