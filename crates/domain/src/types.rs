@@ -179,6 +179,14 @@ macro_rules! text_enum {
     };
 }
 
+/// A row read whole, or narrow: only the few columns a reader asked for (GraphQL's reads of
+/// a query that asks for nothing else), as its own type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read<W, N> {
+    Whole(W),
+    Narrow(N),
+}
+
 /// One page of a list, with the cursor of each row (for GraphQL edges) and of the next page.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

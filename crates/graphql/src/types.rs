@@ -2,7 +2,7 @@
 //! their fields and descriptions as GraphQL gives them. Resolvers of fields the domain type
 //! does not hold are in each domain's GraphQL module (`#[ComplexObject]`).
 
-use super::view::{Date, DateTime};
+use super::view::{Date, DateTime, Wide};
 
 graphql_enum! {
     /// Where an action stands.
@@ -360,17 +360,17 @@ graphql_object! {
 graphql_object! {
     /// A numbered recommendation, area for improvement or cause of concern.
     #[graphql(complex)]
-    eager pub struct Item from crate::items::model::Item {
+    eager pub struct Item from crate::items::model::Item, narrow crate::items::model::ItemHead {
         pub id: String => "id" [READY NARROW] str,
         pub inspection_id: String => "inspectionId" [READY NARROW] str,
         pub kind: ItemKind => "kind" [READY NARROW] enumeration,
         pub number: i32 => "number" [READY NARROW] int,
-        pub text: String => "text" [READY WIDE] str,
-        pub addressees: Addressees => "addressees" [READY WIDE] resolver,
-        pub due_on: Option<Date> => "dueOn" [READY WIDE] resolver,
-        pub version: i32 => "version" [READY WIDE] int,
-        pub created_at: DateTime => "createdAt" [READY WIDE] resolver,
-        pub updated_at: DateTime => "updatedAt" [READY WIDE] resolver,
+        pub text: Wide<String> => "text" [READY WIDE] str,
+        pub addressees: Wide<Addressees> => "addressees" [READY WIDE] resolver,
+        pub due_on: Wide<Option<Date>> => "dueOn" [READY WIDE] resolver,
+        pub version: Wide<i32> => "version" [READY WIDE] int,
+        pub created_at: Wide<DateTime> => "createdAt" [READY WIDE] resolver,
+        pub updated_at: Wide<DateTime> => "updatedAt" [READY WIDE] resolver,
     }
     // `response` waits only on batch loaders, and not at all where `Inspection.items` loaded
     // ahead; both read only the item's id and inspection.
@@ -471,17 +471,18 @@ graphql_input! {
 graphql_object! {
     /// A force's response to one item.
     #[graphql(complex)]
-    eager pub struct ItemResponse from crate::responses::model::ItemResponse {
+    eager pub struct ItemResponse from crate::responses::model::ItemResponse,
+        narrow crate::responses::model::ItemResponseHead {
         pub force_id: String => "forceId" [READY NARROW] str,
         pub item_id: String => "itemId" [READY NARROW] str,
         pub inspection_id: String => "inspectionId" [READY NARROW] str,
         pub acceptance: Option<Acceptance> => "acceptance" [READY NARROW] opt_enumeration,
         /// The force's narrative, Markdown.
-        pub response: String => "response" [READY WIDE] str,
+        pub response: Wide<String> => "response" [READY WIDE] str,
         pub hmicfrs_status: HmicfrsStatus => "hmicfrsStatus" [READY NARROW] enumeration,
-        pub version: i32 => "version" [READY WIDE] int,
-        pub created_at: DateTime => "createdAt" [READY WIDE] resolver,
-        pub updated_at: DateTime => "updatedAt" [READY WIDE] resolver,
+        pub version: Wide<i32> => "version" [READY WIDE] int,
+        pub created_at: Wide<DateTime> => "createdAt" [READY WIDE] resolver,
+        pub updated_at: Wide<DateTime> => "updatedAt" [READY WIDE] resolver,
     }
     // `actionCounts` answers from the counts read with the response (`counts`), or else waits
     // only on its batch loader.
@@ -491,9 +492,9 @@ graphql_object! {
     }
     hidden {
         /// The action counts its tally of actions gives on the reader's day, where the statement
-        /// that read the response read its tally too (`service::item_responses_for_items` and
-        /// `item_responses_of_forces`, for a query that asks for `actionCounts`): the response then
-        /// answers `actionCounts` itself, with no statement, loader or lookup.
+        /// that read the response read its tally too (`service::ReadResponse`, for a query that
+        /// asks for `actionCounts`): the response then answers `actionCounts` itself, with no
+        /// statement, loader or lookup.
         pub counts: Option<std::sync::Arc<ActionCounts>>,
     }
     objects(response, field) {
@@ -530,5 +531,20 @@ graphql_object! {
         pub days_remaining: Option<i64>,
         /// Days past the deadline: of publication, or of today while nothing is published.
         pub days_late: Option<i64>,
+    }
+}
+
+oversight_domain::in_document_order!(Item);
+
+impl crate::view::Convert<oversight_domain::responses::service::ReadResponse> for ItemResponse {
+    /// A response as a loader read it, whole or narrow, with its counts where read.
+    fn convert(read: oversight_domain::responses::service::ReadResponse) -> Self {
+        use oversight_domain::types::Read;
+        let mut response: ItemResponse = match read.response {
+            Read::Whole(r) => crate::view::Convert::convert(r),
+            Read::Narrow(r) => crate::view::Convert::convert(r),
+        };
+        response.counts = crate::view::Convert::convert(read.counts);
+        response
     }
 }

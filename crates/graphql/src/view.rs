@@ -3,7 +3,16 @@
 //! shows, with its descriptions, and converts to or from it field by field ([`Convert`]), so
 //! that the compiler holds the two to the same fields.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    ContextSelectionSet, InputValueError, InputValueResult, OutputType, Positioned, Scalar,
+    ScalarType, ServerError, ServerResult, Value,
+};
+
+use crate::eager::Ready;
 
 use oversight_domain::types;
 
@@ -57,6 +66,100 @@ impl<F, T: Convert<F>> Convert<types::Page<F>> for types::Page<T> {
     }
 }
 
+/// A field only a whole row holds (an eager object's `WIDE` field, [`graphql_object!`]):
+/// absent where the object was built from a narrow row, which a query asking for the field
+/// is never given (the loaders read rows whole for it). GraphQL sees the field's own type; if
+/// an absent one were ever asked, the answer would carry an error, not an empty value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wide<T>(Option<T>);
+
+impl<T> Wide<T> {
+    /// The field of an object built from a narrow row.
+    pub const fn absent() -> Wide<T> {
+        Wide(None)
+    }
+
+    /// The value, where the row was read whole.
+    pub fn get(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
+
+impl<T> From<T> for Wide<T> {
+    fn from(value: T) -> Self {
+        Wide(Some(value))
+    }
+}
+
+impl<F, T: Convert<F>> Convert<F> for Wide<T> {
+    #[inline]
+    fn convert(v: F) -> Self {
+        Wide(Some(T::convert(v)))
+    }
+}
+
+impl<T: OutputType> OutputType for Wide<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match &self.0 {
+            Some(value) => value.resolve(ctx, field).await,
+            None => Err(ServerError::new(
+                format!("`{}` was read without it", field.node.name.node),
+                Some(field.pos),
+            )),
+        }
+    }
+}
+
+/// A scalar field's value taken in place ([`crate::eager::Ready`]), as its resolver gives it;
+/// `None` for a [`Wide`] field that is absent (its resolver then answers).
+pub trait InPlace {
+    fn in_place(&self) -> Option<Ready<'_>>;
+}
+
+impl InPlace for String {
+    #[inline]
+    fn in_place(&self) -> Option<Ready<'_>> {
+        Some(Ready::Str(self))
+    }
+}
+
+impl InPlace for i32 {
+    #[inline]
+    fn in_place(&self) -> Option<Ready<'_>> {
+        Some(Ready::Int(i64::from(*self)))
+    }
+}
+
+impl InPlace for i64 {
+    #[inline]
+    fn in_place(&self) -> Option<Ready<'_>> {
+        Some(Ready::Int(*self))
+    }
+}
+
+impl<T: InPlace> InPlace for Wide<T> {
+    #[inline]
+    fn in_place(&self) -> Option<Ready<'_>> {
+        self.0.as_ref().and_then(T::in_place)
+    }
+}
+
 /// A GraphQL patch field: left out (`None`), null (`Some(None)`) or a value, converted.
 pub fn maybe<G, D: Convert<G>>(m: async_graphql::MaybeUndefined<G>) -> Option<Option<D>> {
     match m {
@@ -75,15 +178,19 @@ pub fn maybe<G, D: Convert<G>>(m: async_graphql::MaybeUndefined<G>) -> Option<Op
 /// without waiting on the database; `NARROW` or `WIDE`: answered by a narrow row or only by
 /// the whole one) and how its value is taken in place (`str`, `int`, `enumeration`,
 /// `opt_enumeration`, or `resolver`); under `hidden`, fields the object carries that are not
-/// GraphQL fields; under `objects`, the body of `EagerFields::object_of`. Its `EagerFields`
-/// and its `NARROW_FIELDS` and `WIDE_FIELDS` all come from that one table.
+/// GraphQL fields (empty when converted from the domain's); under `objects`, the body of
+/// `EagerFields::object_of`. Its `EagerFields`, its `NARROW_FIELDS` and `WIDE_FIELDS` and,
+/// with `narrow N`, its conversion from the domain's narrow row `N` all come from that one
+/// table: a `WIDE` field is a [`Wide`] the narrow row leaves absent, so a field read narrow
+/// that should not be is a compile error (the narrow row has no such field) or an error in
+/// the answer, never an empty value.
 macro_rules! graphql_object {
     ($(#[$m:meta])* pub struct $name:ident from $domain:ty {
         $($(#[$fm:meta])* pub $field:ident : $ty:ty),* $(,)?
     }) => {
         graphql_object!(@struct $(#[$m])* $name $domain { $($(#[$fm])* $field: $ty,)* });
     };
-    ($(#[$m:meta])* eager pub struct $name:ident from $domain:ty {
+    ($(#[$m:meta])* eager pub struct $name:ident from $domain:ty $(, narrow $narrow:ty)? {
         $($(#[$fm:meta])* pub $field:ident : $ty:ty
             => $gname:literal [$($flag:ident)*] $reader:ident),* $(,)?
     }
@@ -92,8 +199,13 @@ macro_rules! graphql_object {
     $(objects($this:ident, $asked:ident) $objects:block)?) => {
         graphql_object!(@struct $(#[$m])* $name $domain {
             $($(#[$fm])* $field: $ty,)*
-            $($(#[graphql(skip)] $(#[$hm])* $hfield: $hty,)*)?
+        } hidden {
+            $($($(#[$hm])* $hfield: $hty,)*)?
         });
+
+        graphql_object!(@narrow_from [$($narrow)?] $name {
+            $($field [$($flag)*],)*
+        } hidden { $($($hfield,)*)? });
 
         impl $name {
             /// Every GraphQL field of the type, with its flags (`view::field`).
@@ -128,24 +240,51 @@ macro_rules! graphql_object {
             })?
         }
     };
-    (@read str $e:expr) => { Some($crate::eager::Ready::Str(&$e)) };
-    (@read int $e:expr) => { Some($crate::eager::Ready::Int($e.into())) };
+    (@narrow_from [] $($rest:tt)*) => {};
+    (@narrow_from [$narrow:ty] $name:ident { $($field:ident [$($flag:ident)*],)* }
+        hidden { $($hfield:ident,)* }) => {
+        impl $crate::view::Convert<$narrow> for $name {
+            /// From a narrow row: each `WIDE` field absent ([`Wide`](crate::view::Wide)).
+            #[inline]
+            fn convert(n: $narrow) -> Self {
+                $name {
+                    $($field: graphql_object!(@narrow n $field [$($flag)*]),)*
+                    $($hfield: Default::default(),)*
+                }
+            }
+        }
+    };
+    (@narrow $n:ident $field:ident [WIDE $($rest:ident)*]) => { $crate::view::Wide::absent() };
+    (@narrow $n:ident $field:ident [$first:ident $($rest:ident)*]) => {
+        graphql_object!(@narrow $n $field [$($rest)*])
+    };
+    (@narrow $n:ident $field:ident []) => { $crate::view::Convert::convert($n.$field) };
+    (@read str $e:expr) => { $crate::view::InPlace::in_place(&$e) };
+    (@read int $e:expr) => { $crate::view::InPlace::in_place(&$e) };
     (@read enumeration $e:expr) => { Some($crate::eager::enumeration($e)) };
     (@read opt_enumeration $e:expr) => {
         Some($e.map_or($crate::eager::Ready::Null, $crate::eager::enumeration))
     };
     (@read resolver $e:expr) => { None };
     (@struct $(#[$m:meta])* $name:ident $domain:ty { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
+        graphql_object!(@struct $(#[$m])* $name $domain { $($(#[$fm])* $field: $ty,)* } hidden {});
+    };
+    (@struct $(#[$m:meta])* $name:ident $domain:ty { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }
+        hidden { $($(#[$hm:meta])* $hfield:ident : $hty:ty,)* }) => {
         #[derive(Debug, Clone, async_graphql::SimpleObject)]
         $(#[$m])*
         pub struct $name {
-            $($(#[$fm])* pub $field: $ty),*
+            $($(#[$fm])* pub $field: $ty,)*
+            $(#[graphql(skip)] $(#[$hm])* pub $hfield: $hty,)*
         }
 
         impl $crate::view::Convert<$domain> for $name {
             #[inline]
             fn convert(d: $domain) -> Self {
-                $name { $($field: $crate::view::Convert::convert(d.$field)),* }
+                $name {
+                    $($field: $crate::view::Convert::convert(d.$field),)*
+                    $($hfield: Default::default(),)*
+                }
             }
         }
 
@@ -267,6 +406,13 @@ macro_rules! graphql_enum {
                 $crate::view::Convert::convert(d)
             }
         }
+
+        impl From<$name> for $domain {
+            #[inline]
+            fn from(g: $name) -> Self {
+                $crate::view::Convert::convert(g)
+            }
+        }
     };
 }
 
@@ -330,3 +476,56 @@ macro_rules! scalar {
     };
 }
 scalar!(Date = types::Date, DateTime = types::Timestamp);
+
+#[cfg(test)]
+mod tests {
+    use super::Convert;
+    use crate::EagerFields;
+    use crate::eager::Ready;
+    use crate::types::Item;
+    use oversight_domain::items::model::{ItemHead, ItemKind};
+
+    /// An item built from a narrow row answers its narrow fields and holds none of its wide
+    /// ones: asked for one, its answer carries an error, never an empty value.
+    #[actix_rt::test]
+    async fn a_narrow_row_answers_no_wide_field() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+        let item: Item = Convert::convert(ItemHead {
+            id: "item-1".into(),
+            inspection_id: "insp-1".into(),
+            kind: ItemKind::Recommendation,
+            number: 4,
+        });
+        assert!(matches!(item.value_of("number"), Some(Ready::Int(4))));
+        for &wide in Item::WIDE_FIELDS {
+            assert!(item.value_of(wide).is_none(), "{wide}");
+        }
+
+        struct Root(Item);
+        #[Object]
+        impl Root {
+            async fn item(&self) -> Item {
+                self.0.clone()
+            }
+        }
+        let schema = Schema::new(Root(item), EmptyMutation, EmptySubscription);
+        let narrow = schema
+            .execute("{ item { id inspectionId kind number } }")
+            .await;
+        assert!(narrow.errors.is_empty(), "{:?}", narrow.errors);
+        assert_eq!(
+            narrow.data.into_json().unwrap(),
+            serde_json::json!({"item": {"id": "item-1", "inspectionId": "insp-1",
+                "kind": "RECOMMENDATION", "number": 4}})
+        );
+        for &wide in Item::WIDE_FIELDS {
+            let query = match wide {
+                "addressees" => "{ item { addressees { forces } } }".to_string(),
+                _ => format!("{{ item {{ {wide} }} }}"),
+            };
+            let answer = schema.execute(query).await;
+            assert_eq!(answer.errors.len(), 1, "{wide}");
+            assert!(answer.errors[0].message.contains(wide), "{wide}");
+        }
+    }
+}

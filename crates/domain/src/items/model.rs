@@ -74,25 +74,56 @@ pub struct Item {
     pub updated_at: Timestamp,
 }
 
-impl Item {
-    /// An item with its identity, kind and number only, for a reader that asks for nothing
-    /// else (GraphQL's `Item::WIDE_FIELDS`): the other fields hold empty values that nothing
-    /// reads.
-    pub fn narrow(id: String, inspection_id: String, kind: ItemKind, number: i32) -> Item {
-        Item {
-            id,
-            inspection_id,
-            kind,
-            number,
-            text: String::new(),
-            addressees: Addressees::default(),
-            due_on: None,
-            version: 0,
-            created_at: Timestamp(chrono::DateTime::UNIX_EPOCH),
-            updated_at: Timestamp(chrono::DateTime::UNIX_EPOCH),
-        }
+/// An item as a narrow read gives it: its identity, kind and number only, for a reader that
+/// asks for nothing else (GraphQL's `Item::NARROW_FIELDS`).
+#[derive(Debug, Clone)]
+pub struct ItemHead {
+    pub id: String,
+    pub inspection_id: String,
+    pub kind: ItemKind,
+    pub number: i32,
+}
+
+/// An item's place in document order: recommendations, areas for improvement, causes of
+/// concern, each by number. Whole and narrow items (and views of them) hold it alike.
+pub trait InDocumentOrder {
+    fn id(&self) -> &str;
+    fn kind(&self) -> ItemKind;
+    fn number(&self) -> i32;
+
+    /// Document order without copying the id (sorting hundreds of items compares thousands
+    /// of times).
+    fn order(&self) -> (i32, i32, &str) {
+        (self.kind().rank(), self.number(), self.id())
     }
 
+    /// The item's cursor: its place in document order ([`InDocumentOrder::order`], owned).
+    fn sort_key(&self) -> (i32, i32, String) {
+        let (rank, number, id) = self.order();
+        (rank, number, id.to_string())
+    }
+}
+
+/// [`InDocumentOrder`] for a type holding `id`, `kind` and `number` fields.
+#[macro_export]
+macro_rules! in_document_order {
+    ($($t:ty),*) => {
+        $(impl $crate::items::model::InDocumentOrder for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn kind(&self) -> $crate::items::model::ItemKind {
+                self.kind.into()
+            }
+            fn number(&self) -> i32 {
+                self.number
+            }
+        })*
+    };
+}
+in_document_order!(Item, ItemHead);
+
+impl Item {
     pub fn from_row(row: ItemRow) -> Result<Item, AppError> {
         Ok(Item {
             kind: ItemKind::from_db(&row.kind)?,
@@ -127,18 +158,6 @@ impl Item {
     /// Whether the force owes this item a response.
     pub fn applies_to(&self, force: &str, in_scope: bool) -> bool {
         self.to_chief_constable_of(force, in_scope) || self.to_policing_body_of(in_scope)
-    }
-
-    /// The item's cursor: its place in document order ([`Item::order`], owned).
-    pub fn sort_key(&self) -> (i32, i32, String) {
-        let (rank, number, id) = self.order();
-        (rank, number, id.to_string())
-    }
-
-    /// Document order without copying the id (sorting hundreds of items compares thousands
-    /// of times).
-    pub fn order(&self) -> (i32, i32, &str) {
-        (self.kind.rank(), self.number, &self.id)
     }
 }
 

@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::model::{AddresseesInput, Item, ItemKind, ItemPatch, ItemRow, NewItem};
+use super::model::{
+    AddresseesInput, InDocumentOrder, Item, ItemHead, ItemKind, ItemPatch, ItemRow, NewItem,
+};
 use crate::audit::model::Entity;
 use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action};
@@ -28,23 +30,29 @@ pub fn for_inspection(conn: &mut DbConn, inspection_id: &str) -> AppResult<Vec<I
     sorted(rows)
 }
 
-/// Items of several inspections at once (GraphQL loaders), in document order: whole, or
-/// narrow ([`Item::narrow`]) for a query that asks none of [`Item::WIDE_FIELDS`].
-pub fn for_inspections(conn: &mut DbConn, ids: &[String], whole: bool) -> AppResult<Vec<Item>> {
-    let query = || items::table.filter(items::inspection_id.eq_any(ids));
-    if whole {
-        return sorted(query().select(ItemRow::as_select()).load(conn)?);
-    }
-    let rows: Vec<(String, String, String, i32)> = query()
+/// Items of several inspections at once (GraphQL loaders), in document order.
+pub fn for_inspections(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Item>> {
+    let rows = items::table
+        .filter(items::inspection_id.eq_any(ids))
+        .select(ItemRow::as_select())
+        .load(conn)?;
+    sorted(rows)
+}
+
+/// [`for_inspections`] read narrow: each item's identity, kind and number only, for a reader
+/// that asks for nothing else.
+pub fn heads_for_inspections(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<ItemHead>> {
+    let rows: Vec<(String, String, String, i32)> = items::table
+        .filter(items::inspection_id.eq_any(ids))
         .select((items::id, items::inspection_id, items::kind, items::number))
         .load(conn)?;
     in_document_order(rows.into_iter().map(|(id, inspection_id, kind, number)| {
-        Ok(Item::narrow(
+        Ok(ItemHead {
             id,
             inspection_id,
-            ItemKind::from_db(&kind)?,
+            kind: ItemKind::from_db(&kind)?,
             number,
-        ))
+        })
     }))
 }
 
@@ -52,7 +60,9 @@ fn sorted(rows: Vec<ItemRow>) -> AppResult<Vec<Item>> {
     in_document_order(rows.into_iter().map(Item::from_row))
 }
 
-fn in_document_order(items: impl Iterator<Item = AppResult<Item>>) -> AppResult<Vec<Item>> {
+fn in_document_order<T: InDocumentOrder>(
+    items: impl Iterator<Item = AppResult<T>>,
+) -> AppResult<Vec<T>> {
     let mut items = items.collect::<AppResult<Vec<_>>>()?;
     items.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
     Ok(items)
@@ -84,22 +94,22 @@ pub async fn list(
 }
 
 /// Pages a list in document order (items per inspection are bounded, so this is in memory).
-pub fn paginate(
-    all: Vec<Item>,
+pub fn paginate<T: InDocumentOrder>(
+    all: Vec<T>,
     kind: Option<ItemKind>,
     limit: i64,
     after: Option<Cursor>,
-) -> Page<Item> {
-    let rest: Vec<Item> = all
+) -> Page<T> {
+    let rest: Vec<T> = all
         .into_iter()
-        .filter(|i| kind.is_none_or(|k| i.kind == k))
+        .filter(|i| kind.is_none_or(|k| i.kind() == k))
         .filter(|i| {
             after
                 .as_ref()
                 .is_none_or(|(kind, number, id)| i.order() > (*kind, *number, id.as_str()))
         })
         .collect();
-    Page::from_rows(rest, limit, Item::sort_key)
+    Page::from_rows(rest, limit, T::sort_key)
 }
 
 /// Loads an item whose inspection the caller may read, with that inspection.

@@ -130,7 +130,7 @@ pub fn item_answers(
 ) -> AppResult<Vec<(String, Option<String>, String)>> {
     let pair = [(force.to_string(), inspection_id.to_string())];
     let mut answers: Vec<_> =
-        crate::responses::service::item_responses_of_forces(conn, ctx, &pair, true, None)?
+        crate::responses::service::item_responses_of_forces(conn, ctx, &pair)?
             .into_iter()
             .map(|r| {
                 let acceptance = r.acceptance.map(|a| a.as_str().to_string());

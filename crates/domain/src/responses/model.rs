@@ -116,37 +116,34 @@ pub struct ItemResponse {
     pub version: i32,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// The action counts its tally of actions gives on the reader's day, where the statement
-    /// that read the response read its tally too (`service::item_responses_for_items` and
-    /// `item_responses_of_forces`, for a query that asks for `actionCounts`): the response then
-    /// answers `actionCounts` itself, with no statement, loader or lookup. Not part of the
-    /// resource: never written to JSON (REST, audit, change feed) nor to the OpenAPI schema.
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub counts: Option<std::sync::Arc<crate::actions::service::ActionCounts>>,
 }
 
-/// The columns a narrow read of an item response selects: force, item, inspection,
-/// acceptance and HMICFRS status.
+/// An item response as a narrow read gives it: the columns a reader asking for nothing else
+/// selects (GraphQL's `ItemResponse::NARROW_FIELDS`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemResponseHead {
+    pub force_id: String,
+    pub item_id: String,
+    pub inspection_id: String,
+    pub acceptance: Option<Acceptance>,
+    pub hmicfrs_status: HmicfrsStatus,
+}
+
+/// The columns of [`ItemResponseHead`] as read: force, item, inspection, acceptance and
+/// HMICFRS status.
 pub type NarrowResponseRow = (String, String, String, Option<String>, String);
 
-impl ItemResponseRow {
-    /// A row from the columns a narrow read selects; the others hold empty values that a query
-    /// asking for none of them (GraphQL's `ItemResponse::WIDE_FIELDS`) never reads.
-    pub fn narrow(
+impl ItemResponseHead {
+    pub fn from_row(
         (force_id, item_id, inspection_id, acceptance, hmicfrs_status): NarrowResponseRow,
-    ) -> ItemResponseRow {
-        ItemResponseRow {
+    ) -> Result<ItemResponseHead, AppError> {
+        Ok(ItemResponseHead {
+            acceptance: acceptance.as_deref().map(Acceptance::from_db).transpose()?,
+            hmicfrs_status: HmicfrsStatus::from_db(&hmicfrs_status)?,
             force_id,
             item_id,
             inspection_id,
-            acceptance,
-            response: String::new(),
-            hmicfrs_status,
-            version: 0,
-            created_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
-            updated_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
-        }
+        })
     }
 }
 
@@ -166,7 +163,6 @@ impl ItemResponse {
             version: row.version,
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
-            counts: None,
         })
     }
 }

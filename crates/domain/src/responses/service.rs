@@ -6,8 +6,8 @@ use std::sync::Arc;
 use diesel::prelude::*;
 
 use super::model::{
-    ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseInput,
-    ItemResponseRow, NarrowResponseRow, ResponseStatus,
+    ForceResponse, ForceResponseInput, ForceResponseRow, ItemResponse, ItemResponseHead,
+    ItemResponseInput, ItemResponseRow, NarrowResponseRow, ResponseStatus,
 };
 use crate::actions::service::ActionCounts;
 use crate::audit::model::Entity;
@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::inspections::model::Inspection;
 use crate::inspections::service::{force_kind_is_territorial, load_one};
 use crate::items::model::Item;
-use crate::types::parse_uuid;
+use crate::types::{Read, parse_uuid};
 use crate::validate::{Checks, MAX_TEXT};
 use crate::write::{Body, Precondition};
 
@@ -519,47 +519,67 @@ macro_rules! responses_with_counts {
     ($conn:expr, $query:expr, $whole:expr, $counts_on:expr) => {{
         use crate::actions::service::TallyRow;
         let query = $query;
-        let rows: Vec<(ItemResponseRow, Option<TallyRow>)> = match ($whole, $counts_on.is_some()) {
+        let rows: Vec<(RawResponse, Option<TallyRow>)> = match ($whole, $counts_on.is_some()) {
             (true, false) => query()
                 .select(ItemResponseRow::as_select())
                 .load($conn)?
                 .into_iter()
-                .map(|r| (r, None))
+                .map(|r| (Read::Whole(r), None))
                 .collect(),
             (false, false) => query()
                 .select(NARROW_RESPONSE)
                 .load::<NarrowResponseRow>($conn)?
                 .into_iter()
-                .map(|r| (ItemResponseRow::narrow(r), None))
+                .map(|r| (Read::Narrow(r), None))
                 .collect(),
             (true, true) => query()
                 .select((ItemResponseRow::as_select(), TallyRow::as_select()))
                 .load::<(ItemResponseRow, TallyRow)>($conn)?
                 .into_iter()
-                .map(|(r, t)| (r, Some(t)))
+                .map(|(r, t)| (Read::Whole(r), Some(t)))
                 .collect(),
             (false, true) => query()
                 .select((NARROW_RESPONSE, TallyRow::as_select()))
                 .load::<(NarrowResponseRow, TallyRow)>($conn)?
                 .into_iter()
-                .map(|(r, t)| (ItemResponseRow::narrow(r), Some(t)))
+                .map(|(r, t)| (Read::Narrow(r), Some(t)))
                 .collect(),
         };
         rows
     }};
 }
 
+/// An item response row as read, whole or narrow.
+type RawResponse = Read<ItemResponseRow, NarrowResponseRow>;
+
+/// The force and inspection of a row as read.
+fn work_of(row: &RawResponse) -> (&str, &str) {
+    match row {
+        Read::Whole(r) => (&r.force_id, &r.inspection_id),
+        Read::Narrow((force, _, inspection, _, _)) => (force, inspection),
+    }
+}
+
+/// An item response as a loader reads it: whole, or narrow for a query that asks for none of
+/// GraphQL's `ItemResponse::WIDE_FIELDS`; with the action counts its tally gives on the
+/// reader's day where the statement read the tally too (for a query that asks for
+/// `actionCounts`, which the response then answers with no statement, loader or lookup).
+#[derive(Debug, Clone)]
+pub struct ReadResponse {
+    pub response: Read<ItemResponse, ItemResponseHead>,
+    pub counts: Option<Arc<ActionCounts>>,
+}
+
 /// Item responses of many items, for loaders: only those of forces whose work the caller may
-/// read at its stage. `whole`: with every column, or narrow ([`ItemResponseRow::narrow`]) for
-/// a query that asks none of [`ItemResponse::WIDE_FIELDS`]. With `counts_on`, each response
-/// carries its action counts on that day ([`ItemResponse::counts`]), read in the same statement.
-pub fn item_responses_for_items(
+/// read at its stage, in item order. `whole`: with every column, or narrow
+/// ([`ItemResponseHead`]). With `counts_on`, each carries its action counts on that day.
+pub fn read_item_responses_for_items(
     conn: &mut DbConn,
     ctx: &Ctx,
     item_ids: &[String],
     whole: bool,
     counts_on: Option<crate::types::Date>,
-) -> AppResult<Vec<ItemResponse>> {
+) -> AppResult<Vec<ReadResponse>> {
     let rows = responses_with_counts!(
         conn,
         || {
@@ -589,14 +609,15 @@ const NARROW_RESPONSE: (
 );
 
 /// Each force's responses to the items of an inspection, for these (force, inspection) pairs,
-/// where the caller may read them; `whole` and `counts_on` as for [`item_responses_for_items`].
-pub fn item_responses_of_forces(
+/// where the caller may read them; `whole` and `counts_on` as for
+/// [`read_item_responses_for_items`].
+pub fn read_item_responses_of_forces(
     conn: &mut DbConn,
     ctx: &Ctx,
     pairs: &[(String, String)],
     whole: bool,
     counts_on: Option<crate::types::Date>,
-) -> AppResult<Vec<ItemResponse>> {
+) -> AppResult<Vec<ReadResponse>> {
     let batch = crate::db::PairBatch::new(pairs);
     let mut rows = responses_with_counts!(
         conn,
@@ -608,8 +629,27 @@ pub fn item_responses_of_forces(
         whole,
         counts_on
     );
-    rows.retain(|(row, _)| batch.asked(&row.force_id, &row.inspection_id));
+    rows.retain(|(row, _)| {
+        let (force, inspection) = work_of(row);
+        batch.asked(force, inspection)
+    });
     readable_item_responses(conn, ctx, rows, counts_on)
+}
+
+/// Each force's responses to the items of an inspection, whole, for these (force,
+/// inspection) pairs, where the caller may read them.
+pub fn item_responses_of_forces(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+) -> AppResult<Vec<ItemResponse>> {
+    Ok(read_item_responses_of_forces(conn, ctx, pairs, true, None)?
+        .into_iter()
+        .filter_map(|r| match r.response {
+            Read::Whole(r) => Some(r),
+            Read::Narrow(_) => None,
+        })
+        .collect())
 }
 
 /// The rows of forces whose work the caller may read at its stage, each with the action counts
@@ -619,17 +659,18 @@ pub fn item_responses_of_forces(
 fn readable_item_responses(
     conn: &mut DbConn,
     ctx: &Ctx,
-    rows: Vec<(ItemResponseRow, Option<crate::actions::service::TallyRow>)>,
+    rows: Vec<(RawResponse, Option<crate::actions::service::TallyRow>)>,
     counts_on: Option<crate::types::Date>,
-) -> AppResult<Vec<ItemResponse>> {
+) -> AppResult<Vec<ReadResponse>> {
     // Borrowed while sorted: a national page has hundreds of rows and one inspection, which
     // most rows repeat after the one before.
     let mut inspection_ids: Vec<&str> = Vec::new();
     for (r, _) in &rows {
-        if !policy::reads_force_work_at_every_stage(&ctx.principal, &r.force_id)
-            && inspection_ids.last() != Some(&r.inspection_id.as_str())
+        let (force, inspection) = work_of(r);
+        if !policy::reads_force_work_at_every_stage(&ctx.principal, force)
+            && inspection_ids.last() != Some(&inspection)
         {
-            inspection_ids.push(&r.inspection_id);
+            inspection_ids.push(inspection);
         }
     }
     inspection_ids.sort_unstable();
@@ -643,12 +684,16 @@ fn readable_item_responses(
     let none = Arc::new(ActionCounts::default());
     rows.into_iter()
         .filter(|(r, _)| {
-            let stage = submitted.stage(&r.force_id, &r.inspection_id);
-            policy::can_read_force_work(&ctx.principal, &ctx.policy, &r.force_id, stage)
+            let (force, inspection) = work_of(r);
+            let stage = submitted.stage(force, inspection);
+            policy::can_read_force_work(&ctx.principal, &ctx.policy, force, stage)
         })
         .map(|(r, tally)| {
-            let mut response = ItemResponse::from_row(r)?;
-            response.counts = tally.zip(counts_on).map(|(tally, today)| {
+            let response = match r {
+                Read::Whole(r) => Read::Whole(ItemResponse::from_row(r)?),
+                Read::Narrow(r) => Read::Narrow(ItemResponseHead::from_row(r)?),
+            };
+            let counts = tally.zip(counts_on).map(|(tally, today)| {
                 let tally = crate::actions::rules::Tally::from(tally);
                 if tally.has_actions() {
                     Arc::new(tally.counts(today.0))
@@ -656,7 +701,7 @@ fn readable_item_responses(
                     none.clone()
                 }
             });
-            Ok(response)
+            Ok(ReadResponse { response, counts })
         })
         .collect()
 }

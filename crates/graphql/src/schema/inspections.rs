@@ -69,9 +69,7 @@ impl Inspection {
         let ahead = gql.look_ahead();
         let responses = crate::schema::responses::load_responses_ahead(gql, &self.id, &ahead);
         let (all, ()) = futures_util::future::try_join(items, responses).await?;
-        let page: oversight_domain::types::Page<Item> = Convert::convert(
-            crate::items::service::paginate(all.unwrap_or_default(), None, limit, cursor),
-        );
+        let page = crate::items::service::paginate(all.unwrap_or_default(), None, limit, cursor);
         crate::schema::responses::load_every_response_ahead(gql, &page.items, &ahead).await?;
         Ok(EagerConnection::new(page))
     }

@@ -35,16 +35,22 @@ pub struct ItemsByInspection {
 }
 
 impl Loader<String> for ItemsByInspection {
-    type Value = Vec<crate::items::model::Item>;
+    type Value = Vec<Item>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         let keys = keys.to_vec();
         let whole = self.whole;
-        let items = self
+        let items: Vec<Item> = self
             .ctx
             .db
-            .run(move |conn| service::for_inspections(conn, &keys, whole))
+            .run(move |conn| {
+                Ok::<_, AppError>(if whole {
+                    Convert::convert(service::for_inspections(conn, &keys)?)
+                } else {
+                    Convert::convert(service::heads_for_inspections(conn, &keys)?)
+                })
+            })
             .await
             .map_err(|e: AppError| e.to_gql())?;
         let mut map: HashMap<String, Self::Value> = HashMap::new();

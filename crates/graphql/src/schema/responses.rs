@@ -16,6 +16,7 @@ use crate::responses::service;
 use crate::types::{
     Action, ActionCounts, ForceResponseInput, Item, ItemResponse, ItemResponseInput,
 };
+use crate::view::Convert;
 use crate::write::{Body, Precondition};
 use crate::{Eager, EagerConnection, Loaders, connection, ctx};
 use oversight_domain::types::{Page, decode_cursor};
@@ -66,9 +67,9 @@ impl Loader<String> for ItemResponses {
 }
 
 /// Responses grouped by item, in the order read. They are read in item order
-/// (`item_responses_for_items`), so each item's are one run, whose item id is copied and
+/// (`read_item_responses_for_items`), so each item's are one run, whose item id is copied and
 /// hashed once (a national page: 30 items, 740 responses); an item met again joins its own.
-fn by_item(all: Vec<crate::responses::model::ItemResponse>) -> HashMap<String, EveryResponse> {
+fn by_item(all: Vec<service::ReadResponse>) -> HashMap<String, EveryResponse> {
     let mut out: HashMap<String, Vec<Arc<ItemResponse>>> = HashMap::new();
     let mut run: Vec<Arc<ItemResponse>> = Vec::new();
     let mut end_run = |run: Vec<Arc<ItemResponse>>| {
@@ -77,10 +78,11 @@ fn by_item(all: Vec<crate::responses::model::ItemResponse>) -> HashMap<String, E
         }
     };
     for r in all {
+        let r = ItemResponse::convert(r);
         if run.last().is_some_and(|last| last.item_id != r.item_id) {
             end_run(std::mem::take(&mut run));
         }
-        run.push(Arc::new(ItemResponse::from(r)));
+        run.push(Arc::new(r));
     }
     end_run(run);
     out.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
@@ -100,7 +102,7 @@ pub async fn every_response_of_items(
     let all = loader
         .ctx
         .db
-        .run(move |conn| service::item_responses_for_items(conn, &c, &items, whole, counts_on))
+        .run(move |conn| service::read_item_responses_for_items(conn, &c, &items, whole, counts_on))
         .await
         .map_err(|e| e.to_gql())?;
     Ok(by_item(all))
@@ -134,15 +136,18 @@ impl Loader<(String, String)> for ItemResponsesOfForce {
         let found = self
             .ctx
             .db
-            .run(move |conn| service::item_responses_of_forces(conn, &c, &pairs, whole, counts_on))
+            .run(move |conn| {
+                service::read_item_responses_of_forces(conn, &c, &pairs, whole, counts_on)
+            })
             .await
             .map_err(|e| e.to_gql())?;
         let mut responses: HashMap<(String, String), foldhash::HashMap<_, _>> = HashMap::new();
         for r in found {
+            let r = ItemResponse::convert(r);
             responses
                 .entry((r.force_id.clone(), r.inspection_id.clone()))
                 .or_default()
-                .insert(r.item_id.clone(), Arc::new(ItemResponse::from(r)));
+                .insert(r.item_id.clone(), Arc::new(r));
         }
         Ok(keys
             .iter()
@@ -375,17 +380,21 @@ impl ResponseMutation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::responses::model::ItemResponseRow;
+    use crate::responses::model::ItemResponseHead;
+    use oversight_domain::types::Read;
 
-    fn response(force: &str, item: &str) -> crate::responses::model::ItemResponse {
-        let row = ItemResponseRow::narrow((
+    fn response(force: &str, item: &str) -> service::ReadResponse {
+        let head = ItemResponseHead::from_row((
             force.into(),
             item.into(),
             "i".into(),
             None,
             "awaiting_review".into(),
         ));
-        crate::responses::model::ItemResponse::from_row(row).unwrap()
+        service::ReadResponse {
+            response: Read::Narrow(head.unwrap()),
+            counts: None,
+        }
     }
 
     /// Each item gets its own responses in the order read, whether its responses come as one
