@@ -35,6 +35,26 @@ pub trait Versioned {
     fn version(&self) -> i32;
 }
 
+/// [`Versioned`] for resources that hold their `version`.
+macro_rules! versioned {
+    ($($t:ty),*) => {
+        $(impl Versioned for $t {
+            fn version(&self) -> i32 {
+                self.version
+            }
+        })*
+    };
+}
+versioned!(
+    crate::actions::model::Action,
+    crate::forces::model::Force,
+    crate::inspections::model::Inspection,
+    crate::items::model::Item,
+    crate::pcc_responses::model::PccResponse,
+    crate::responses::model::ForceResponse,
+    crate::responses::model::ItemResponse
+);
+
 /// Where an audited change belongs.
 pub struct Audited {
     pub force_id: Option<String>,
@@ -63,6 +83,11 @@ pub trait Update: Send + 'static {
         ctx: &Ctx,
     ) -> AppResult<(Option<Self::Resource>, Self::Found)>;
 
+    /// Whether which parts of the resource a patch changes decides who may make the change
+    /// (an item response: the force's answer or the inspectorate's status). The body is then
+    /// read before the precondition, and [`Update::allow_patch`] decides.
+    const RULE_READS_PATCH: bool = false;
+
     /// Whether the caller may make the change (the access policy's rules for it).
     fn allow(
         &self,
@@ -70,6 +95,17 @@ pub trait Update: Send + 'static {
         before: Option<&Self::Resource>,
         found: &Self::Found,
     ) -> AppResult<()>;
+
+    /// Whether the caller may make this patch's change ([`Update::RULE_READS_PATCH`]).
+    fn allow_patch(
+        &self,
+        _ctx: &Ctx,
+        _before: Option<&Self::Resource>,
+        _found: &Self::Found,
+        _patch: &Self::Patch,
+    ) -> AppResult<()> {
+        Ok(())
+    }
 
     /// Creates the absent resource from the patch: what it is and the audit's action. Only a
     /// `PUT` creates; an update's `load` never answers `None`.
@@ -119,8 +155,16 @@ pub async fn put<U: Update>(
             crate::db::lock_row(conn, table, &key)?;
             let (before, found) = op.load(conn, &c)?;
             op.allow(&c, before.as_ref(), &found)?;
-            pre.check_current(before.as_ref().map(Versioned::version))?;
-            let patch = body.parse()?;
+            let current = before.as_ref().map(Versioned::version);
+            let patch = if U::RULE_READS_PATCH {
+                let patch = body.parse()?;
+                op.allow_patch(&c, before.as_ref(), &found, &patch)?;
+                pre.check_current(current)?;
+                patch
+            } else {
+                pre.check_current(current)?;
+                body.parse()?
+            };
             let at = op.audited(&found);
             let ((after, action), before) = match before {
                 None => (op.create(conn, &c, found, patch)?, None),
@@ -183,6 +227,8 @@ pub enum Precondition {
     Version(i32),
     /// An `If-Match` this service could not have given out (reported once access is decided).
     Malformed,
+    /// An action that carries no version (a publication): nothing to hold it to.
+    Unconditional,
 }
 
 impl Precondition {
@@ -213,11 +259,15 @@ impl Precondition {
             Precondition::Version(v) if *v == current => Ok(()),
             Precondition::Version(_) => Err(AppError::VersionMismatch { current }),
             Precondition::Malformed => Err(malformed()),
+            Precondition::Unconditional => Ok(()),
         }
     }
 
     /// Checks a `PUT` that creates what is absent (`None`) or changes what is at a version.
     pub fn check_current(&self, current: Option<i32>) -> AppResult<()> {
+        if *self == Precondition::Unconditional {
+            return Ok(());
+        }
         match current {
             Some(version) => self.check(version),
             None => self.check_absent(),
@@ -230,7 +280,7 @@ impl Precondition {
             Precondition::Version(_) | Precondition::Any => {
                 Err(AppError::VersionMismatch { current: 0 })
             }
-            Precondition::Missing => Ok(()),
+            Precondition::Missing | Precondition::Unconditional => Ok(()),
             Precondition::Malformed => Err(malformed()),
         }
     }

@@ -282,12 +282,6 @@ struct ActionChange {
 /// inspection's scope, and the inspection's id.
 type ActionFound = (Item, bool, String);
 
-impl crate::write::Versioned for Action {
-    fn version(&self) -> i32 {
-        self.version
-    }
-}
-
 impl crate::write::Update for ActionChange {
     type Resource = Action;
     type Found = ActionFound;

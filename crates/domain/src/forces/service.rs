@@ -128,90 +128,141 @@ pub async fn put_force(
     pre: crate::write::Precondition,
     body: crate::write::Body<super::model::ForceInput>,
 ) -> AppResult<(Force, bool)> {
-    use super::model::{COUNTRIES, valid_slug};
-    use crate::auth::policy::{self, Action};
-    policy::require_signed_in(&ctx.principal)?;
-    policy::require(&ctx.principal, Action::ManageForces)?;
-    let id = id.to_string();
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            let existing = forces::table
-                .find(&id)
-                .select(ForceRow::as_select())
-                .first(conn)
-                .optional()?;
-            pre.check_current(existing.as_ref().map(|e| e.version))?;
-            let input = body.parse()?;
-            let mut checks = crate::validate::Checks::new();
-            if existing.is_none() && !valid_slug(&id) {
-                checks.fail(
-                    "force",
-                    "must be lower-case words joined by hyphens, e.g. city-of-london",
-                );
+    let op = ForcePut { id: id.to_string() };
+    crate::write::put(ctx, op, pre, body).await
+}
+
+/// A force, as [`put_force`] writes it.
+struct ForcePut {
+    id: String,
+}
+
+impl ForcePut {
+    /// Checks the input and writes the force: a new row, or the change of `existing`. `None`
+    /// where it changes nothing.
+    fn write(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        existing: Option<ForceRow>,
+        input: super::model::ForceInput,
+    ) -> AppResult<Option<Force>> {
+        use super::model::{COUNTRIES, valid_slug};
+        let id = &self.id;
+        let mut checks = crate::validate::Checks::new();
+        if existing.is_none() && !valid_slug(id) {
+            checks.fail(
+                "force",
+                "must be lower-case words joined by hyphens, e.g. city-of-london",
+            );
+        }
+        checks.text("name", &input.name, crate::validate::MAX_LABEL);
+        if !COUNTRIES.contains(&input.country.as_str()) {
+            checks.fail(
+                "country",
+                format!("must be one of {}", COUNTRIES.join(", ")),
+            );
+        }
+        checks.finish()?;
+        let row = ForceRow {
+            id: id.clone(),
+            name: input.name.trim().to_string(),
+            country: input.country.clone(),
+            kind: input.kind.as_str().into(),
+            version: existing.as_ref().map_or(1, |f| f.version + 1),
+            created_at: existing.as_ref().map_or(ctx.now, |f| f.created_at),
+            updated_at: ctx.now,
+        };
+        match &existing {
+            Some(f) if f.name == row.name && f.country == row.country && f.kind == row.kind => {
+                return Ok(None);
             }
-            checks.text("name", &input.name, crate::validate::MAX_LABEL);
-            if !COUNTRIES.contains(&input.country.as_str()) {
-                checks.fail(
-                    "country",
-                    format!("must be one of {}", COUNTRIES.join(", ")),
-                );
-            }
-            checks.finish()?;
-            let today = c.policy.today;
-            let before = existing
-                .as_ref()
-                .map(|_| load(conn, &id, today))
-                .transpose()?;
-            let row = ForceRow {
-                id: id.clone(),
-                name: input.name.trim().to_string(),
-                country: input.country.clone(),
-                kind: input.kind.as_str().into(),
-                version: existing.as_ref().map_or(1, |f| f.version + 1),
-                created_at: existing.as_ref().map_or(c.now, |f| f.created_at),
-                updated_at: c.now,
-            };
-            if let Some(f) = &existing {
-                if f.name == row.name && f.country == row.country && f.kind == row.kind {
-                    return Ok((load(conn, &id, today)?, false));
-                }
-                diesel::update(
-                    forces::table
-                        .find(&id)
-                        .filter(forces::version.eq(f.version)),
-                )
-                .set((
+            Some(f) => crate::update_if_unchanged!(
+                conn,
+                forces::table.find(id),
+                forces::version,
+                f.version,
+                (
                     forces::name.eq(&row.name),
                     forces::country.eq(&row.country),
                     forces::kind.eq(&row.kind),
                     forces::version.eq(row.version),
                     forces::updated_at.eq(row.updated_at),
-                ))
-                .execute(conn)?;
-            } else {
+                )
+            )?,
+            None => {
                 diesel::insert_into(forces::table)
                     .values(&row)
                     .execute(conn)
                     .map_err(crate::write::lost_create_race)?;
             }
-            let after = load(conn, &id, today)?;
-            crate::audit::service::record(
-                conn,
-                &c,
-                crate::audit::service::Change {
-                    force_id: Some(&id),
-                    inspection_id: None,
-                    entity: crate::audit::model::Entity::Force,
-                    entity_id: &id,
-                    action: if before.is_none() { "create" } else { "update" },
-                    before: before.as_ref(),
-                    after: Some(&after),
-                },
-            )?;
-            Ok((after, before.is_none()))
-        })
-        .await
+        }
+        load(conn, id, ctx.policy.today).map(Some)
+    }
+}
+
+impl crate::write::Update for ForcePut {
+    type Resource = Force;
+    /// The force's row as read.
+    type Found = Option<ForceRow>;
+    type Patch = super::model::ForceInput;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        ("forces", vec![("id", &self.id)])
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<Force>, Option<ForceRow>)> {
+        let existing = forces::table
+            .find(&self.id)
+            .select(ForceRow::as_select())
+            .first(conn)
+            .optional()?;
+        let before = existing
+            .as_ref()
+            .map(|_| load(conn, &self.id, ctx.policy.today))
+            .transpose()?;
+        Ok((before, existing))
+    }
+
+    fn allow(&self, ctx: &Ctx, _: Option<&Force>, _: &Option<ForceRow>) -> AppResult<()> {
+        use crate::auth::policy::{self, Action};
+        policy::require(&ctx.principal, Action::ManageForces)
+    }
+
+    fn create(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        _: Option<ForceRow>,
+        input: super::model::ForceInput,
+    ) -> AppResult<(Force, &'static str)> {
+        let created = self.write(conn, ctx, None, input)?;
+        let created =
+            created.ok_or_else(|| AppError::Internal("a new force wrote nothing".into()))?;
+        Ok((created, "create"))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        _: &Force,
+        existing: Option<ForceRow>,
+        input: super::model::ForceInput,
+    ) -> AppResult<Option<(Force, &'static str)>> {
+        Ok(self
+            .write(conn, ctx, existing, input)?
+            .map(|after| (after, "update")))
+    }
+
+    fn audited(&self, _: &Option<ForceRow>) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: Some(self.id.clone()),
+            inspection_id: None,
+            entity: crate::audit::model::Entity::Force,
+            entity_id: self.id.clone(),
+        }
+    }
 }
 
 /// Records a change of governance (admin): the new body answers from `valid_from`, and the one

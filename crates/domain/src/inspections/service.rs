@@ -315,12 +315,6 @@ struct InspectionUpdate {
     id: String,
 }
 
-impl crate::write::Versioned for Inspection {
-    fn version(&self) -> i32 {
-        self.version
-    }
-}
-
 impl crate::write::Update for InspectionUpdate {
     type Resource = Inspection;
     type Found = ();

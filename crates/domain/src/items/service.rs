@@ -287,12 +287,6 @@ struct ItemUpdate {
     id: String,
 }
 
-impl crate::write::Versioned for Item {
-    fn version(&self) -> i32 {
-        self.version
-    }
-}
-
 impl crate::write::Update for ItemUpdate {
     type Resource = Item;
     type Found = Inspection;

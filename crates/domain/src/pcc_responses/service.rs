@@ -8,7 +8,6 @@ use super::model::{
     RevisionAnswerRow, RevisionRow,
 };
 use crate::audit::model::Entity;
-use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action, Stage};
 use crate::context::Ctx;
 use crate::db::DbConn;
@@ -238,12 +237,6 @@ struct PccResponsePut {
 /// What reading a PCC response finds besides it: its inspection, and its row.
 type PccFound = (Inspection, Option<PccResponseRow>);
 
-impl crate::write::Versioned for PccResponse {
-    fn version(&self) -> i32 {
-        self.version
-    }
-}
-
 impl PccResponsePut {
     /// Creates (`row` absent) or changes the response; `None` where an existing one would not
     /// change.
@@ -416,67 +409,108 @@ pub fn unanswered_recommendations(
 /// submitted work has moved on since the latest one (it reaches the public no other way);
 /// otherwise it changes nothing.
 pub async fn publish(ctx: &Ctx, force: &str, inspection_id: &str) -> AppResult<PccResponse> {
-    policy::require_signed_in(&ctx.principal)?;
-    let (force, id) = (force.to_string(), parse_uuid("id", inspection_id)?);
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            let inspection = inspection_for_force(conn, &c, &force, &id)?;
-            let not_found = || AppError::not_found(format!("no PCC response from {force} to this inspection"));
-            crate::db::lock_row(conn, "pcc_responses", &[("force_id", &force), ("inspection_id", &id)])?;
-            let existing = load_row(conn, &force, &id)?;
-            let stage = match &existing {
-                Some(r) => stage_of(PccStatus::from_db(&r.status)?),
-                None => Stage::Draft,
-            };
-            policy::require_read_force_work(&c.principal, &c.policy, &force, stage, "PCC response")?;
-            policy::require(&c.principal, Action::EditPccResponse { force: &force })?;
-            let mut row = existing.ok_or_else(not_found)?;
-            let work = force_work_now(conn, &c, &force, &id)?;
-            let republishing = row.status == PccStatus::Published.as_str();
-            if republishing {
-                let latest = load_revision(conn, &force, &id, row.revision)?
-                    .ok_or_else(|| AppError::Internal("the latest revision is missing".into()))?;
-                if force_work_of_revision(conn, &latest)? == work {
-                    return to_resource(&c, inspection.section55_deadline, row);
-                }
+    let op = PccPublication(PccResponsePut {
+        force: force.to_string(),
+        id: parse_uuid("id", inspection_id)?,
+    });
+    crate::write::update(ctx, op, Precondition::Unconditional, Body::Value(())).await
+}
+
+/// The publication of a PCC response ([`publish`]): an action on the resource
+/// [`PccResponsePut`] writes, read and allowed as that is.
+struct PccPublication(PccResponsePut);
+
+impl crate::write::Update for PccPublication {
+    type Resource = PccResponse;
+    type Found = PccFound;
+    type Patch = ();
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        self.0.lock()
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<PccResponse>, PccFound)> {
+        self.0.load(conn, ctx)
+    }
+
+    fn allow(&self, ctx: &Ctx, before: Option<&PccResponse>, found: &PccFound) -> AppResult<()> {
+        self.0.allow(ctx, before, found)
+    }
+
+    fn create(
+        &self,
+        _: &mut DbConn,
+        _: &Ctx,
+        _: PccFound,
+        _: (),
+    ) -> AppResult<(PccResponse, &'static str)> {
+        Err(AppError::not_found(format!(
+            "no PCC response from {} to this inspection",
+            self.0.force
+        )))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        _: &PccResponse,
+        (inspection, row): PccFound,
+        _: (),
+    ) -> AppResult<Option<(PccResponse, &'static str)>> {
+        let (force, id) = (&self.0.force, &self.0.id);
+        let mut row =
+            row.ok_or_else(|| AppError::Internal("a PCC response read without its row".into()))?;
+        let work = force_work_now(conn, ctx, force, id)?;
+        let republishing = row.status == PccStatus::Published.as_str();
+        if republishing {
+            let latest = load_revision(conn, force, id, row.revision)?
+                .ok_or_else(|| AppError::Internal("the latest revision is missing".into()))?;
+            if force_work_of_revision(conn, &latest)? == work {
+                return Ok(None);
             }
-            let territorial = crate::inspections::service::force_kind_is_territorial(conn, &force)?.unwrap_or(false);
-            let missing = unanswered_recommendations(conn, &force, &inspection, territorial)?;
-            if !missing.is_empty() {
-                let numbers: Vec<String> = missing.iter().map(|(_, n)| n.to_string()).collect();
-                let errors = missing
-                    .iter()
-                    .map(|(item, n)| FieldError {
-                        field: format!("recommendations[{n}]"),
-                        message: format!("recommendation {n} (item {item}) has no response from {force} yet"),
-                    })
-                    .collect();
-                tracing::info!(force.id = %force, recommendations = %numbers.join(","), "publication refused under section 55(5B)");
-                return Err(AppError::Validation(errors));
-            }
-            let before = to_resource(&c, inspection.section55_deadline, row.clone())?;
-            row.status = PccStatus::Published.as_str().into();
-            row.revision += 1;
-            row.published_at = Some(c.now);
-            row.first_published_at = Some(row.first_published_at.unwrap_or(c.now));
-            row.version += 1;
-            row.updated_at = c.now;
-            save_revision(conn, &c, &row, work)?;
-            crate::update_if_unchanged!(conn, pcc_responses::table.find((&force,&id)), pcc_responses::version, row.version - 1, &row)?;
-            let after = to_resource(&c, inspection.section55_deadline, row)?;
-            record(conn, &c, Change {
-                force_id: Some(&force),
-                inspection_id: Some(&id),
-                entity: Entity::PccResponse,
-                entity_id: &format!("{force}/{id}"),
-                action: if republishing { "amend" } else { "publish" },
-                before: Some(&before),
-                after: Some(&after),
-            })?;
-            Ok(after)
-        })
-        .await
+        }
+        let territorial =
+            crate::inspections::service::force_kind_is_territorial(conn, force)?.unwrap_or(false);
+        let missing = unanswered_recommendations(conn, force, &inspection, territorial)?;
+        if !missing.is_empty() {
+            let numbers: Vec<String> = missing.iter().map(|(_, n)| n.to_string()).collect();
+            let errors = missing
+                .iter()
+                .map(|(item, n)| FieldError {
+                    field: format!("recommendations[{n}]"),
+                    message: format!(
+                        "recommendation {n} (item {item}) has no response from {force} yet"
+                    ),
+                })
+                .collect();
+            tracing::info!(force.id = %force, recommendations = %numbers.join(","), "publication refused under section 55(5B)");
+            return Err(AppError::Validation(errors));
+        }
+        row.status = PccStatus::Published.as_str().into();
+        row.revision += 1;
+        row.published_at = Some(ctx.now);
+        row.first_published_at = Some(row.first_published_at.unwrap_or(ctx.now));
+        row.version += 1;
+        row.updated_at = ctx.now;
+        save_revision(conn, ctx, &row, work)?;
+        crate::update_if_unchanged!(
+            conn,
+            pcc_responses::table.find((force, id)),
+            pcc_responses::version,
+            row.version - 1,
+            &row
+        )?;
+        let action = if republishing { "amend" } else { "publish" };
+        Ok(Some((
+            to_resource(ctx, inspection.section55_deadline, row)?,
+            action,
+        )))
+    }
+
+    fn audited(&self, found: &PccFound) -> crate::write::Audited {
+        self.0.audited(found)
+    }
 }
 
 /// Every published revision, oldest first.

@@ -11,7 +11,6 @@ use super::model::{
 };
 use crate::actions::service::ActionCounts;
 use crate::audit::model::Entity;
-use crate::audit::service::{Change, record};
 use crate::auth::policy::{self, Action, Stage};
 use crate::context::Ctx;
 use crate::db::DbConn;
@@ -206,12 +205,6 @@ struct ForceResponsePut {
     id: String,
 }
 
-impl crate::write::Versioned for ForceResponse {
-    fn version(&self) -> i32 {
-        self.version
-    }
-}
-
 impl ForceResponsePut {
     fn checked(input: &ForceResponseInput) -> AppResult<()> {
         let mut checks = Checks::new();
@@ -375,140 +368,227 @@ pub async fn put_item_response(
     pre: Precondition,
     body: Body<ItemResponseInput>,
 ) -> AppResult<(ItemResponse, bool)> {
-    policy::require_signed_in(&ctx.principal)?;
-    let (force, id) = (force.to_string(), parse_uuid("id", item_id)?);
-    let c = ctx.clone();
-    ctx.db
-        .transaction(move |conn| {
-            let (item, inspection, in_scope) = item_for_force(conn, &c, &force, &id)?;
-            let stage = work_stage(conn, &force, &inspection.id)?;
-            policy::require_read_force_work(
-                &c.principal,
-                &c.policy,
-                &force,
-                stage,
-                "item response",
-            )?;
-            let answer = Action::EditItemResponse {
-                force: &force,
-                to_chief_constable: item.to_chief_constable_of(&force, in_scope),
-                to_policing_body: item.to_policing_body_of(in_scope),
-            };
-            let status = Action::SetHmicfrsStatus { force: &force };
-            let may_answer = policy::require(&c.principal, answer).is_ok();
-            let may_set_status = policy::require(&c.principal, status).is_ok();
-            if !may_answer && !may_set_status {
-                // Neither half of the resource is the caller's to write: the refusal of the answer.
-                policy::require(&c.principal, answer)?;
+    let op = ItemResponsePut {
+        force: force.to_string(),
+        id: parse_uuid("id", item_id)?,
+    };
+    crate::write::put(ctx, op, pre, body).await
+}
+
+/// A force's response to an item, as [`put_item_response`] writes it.
+struct ItemResponsePut {
+    force: String,
+    id: String,
+}
+
+/// What writing an item response reads besides it: the item, whether its inspection covers
+/// the force, and the stage of the force's work on it.
+struct ItemFound {
+    item: Item,
+    inspection_id: String,
+    in_scope: bool,
+    stage: Stage,
+}
+
+/// An item response as a patch leaves it, and which of its halves the patch changes.
+struct Merged {
+    acceptance: Option<super::model::Acceptance>,
+    response: String,
+    hmicfrs: super::model::HmicfrsStatus,
+    answer_changed: bool,
+    status_changed: bool,
+}
+
+impl ItemResponsePut {
+    /// The force's answer to the item (acceptance and narrative).
+    fn answer<'a>(&'a self, found: &ItemFound) -> Action<'a> {
+        Action::EditItemResponse {
+            force: &self.force,
+            to_chief_constable: found
+                .item
+                .to_chief_constable_of(&self.force, found.in_scope),
+            to_policing_body: found.item.to_policing_body_of(found.in_scope),
+        }
+    }
+
+    /// The inspectorate's status of it.
+    fn status(&self) -> Action<'_> {
+        Action::SetHmicfrsStatus { force: &self.force }
+    }
+
+    fn merged(before: Option<&ItemResponse>, input: &ItemResponseInput) -> Merged {
+        use super::model::HmicfrsStatus;
+        let acceptance = input.acceptance.or(before.and_then(|b| b.acceptance));
+        let response = input
+            .response
+            .clone()
+            .unwrap_or_else(|| before.map(|b| b.response.clone()).unwrap_or_default());
+        let hmicfrs = input
+            .hmicfrs_status
+            .unwrap_or(before.map_or(HmicfrsStatus::AwaitingReview, |b| b.hmicfrs_status));
+        Merged {
+            answer_changed: before
+                .is_none_or(|b| b.acceptance != acceptance || b.response != response),
+            status_changed: before.map_or(hmicfrs != HmicfrsStatus::AwaitingReview, |b| {
+                b.hmicfrs_status != hmicfrs
+            }),
+            acceptance,
+            response,
+            hmicfrs,
+        }
+    }
+
+    /// Writes the response as merged: a new row, or the change of the one at `before`.
+    fn write(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: Option<&ItemResponse>,
+        found: ItemFound,
+        input: ItemResponseInput,
+    ) -> AppResult<Option<ItemResponse>> {
+        let m = Self::merged(before, &input);
+        let mut checks = Checks::new();
+        if let Some(text) = &input.response {
+            checks.optional_text("response", text, MAX_TEXT);
+        }
+        if before.is_none() && input.acceptance.is_none() {
+            let expected = super::model::Acceptance::expected();
+            checks.fail("acceptance", format!("is required: one of {expected}"));
+        }
+        checks.finish()?;
+        if before.is_some() && !m.answer_changed && !m.status_changed {
+            return Ok(None);
+        }
+        let row = ItemResponseRow {
+            force_id: self.force.clone(),
+            item_id: self.id.clone(),
+            inspection_id: found.inspection_id,
+            acceptance: m.acceptance.map(|a| a.as_str().to_string()),
+            response: m.response,
+            hmicfrs_status: m.hmicfrs.as_str().into(),
+            version: before.map_or(1, |b| b.version + 1),
+            created_at: before.map_or(ctx.now, |b| b.created_at.naive()),
+            updated_at: ctx.now,
+        };
+        match before {
+            None => {
+                diesel::insert_into(item_responses::table)
+                    .values(&row)
+                    .execute(conn)
+                    .map_err(crate::write::lost_create_race)?;
             }
-            crate::db::lock_row(
-                conn,
-                "item_responses",
-                &[("force_id", &force), ("item_id", &id)],
-            )?;
-            let existing = load_item_response_row(conn, &force, &id)?
-                .map(ItemResponse::from_row)
-                .transpose()?;
-            if existing.is_none() && !may_answer {
-                return Err(AppError::not_found(format!(
-                    "no response from {force} to this item yet"
-                )));
+            Some(b) => {
+                crate::update_if_unchanged!(
+                    conn,
+                    item_responses::table.find((&self.force, &self.id)),
+                    item_responses::version,
+                    b.version,
+                    &row
+                )?;
             }
-            // Which half of the resource changes decides who may make the change, so the body
-            // is read before the precondition here.
-            let input = body.parse()?;
-            let before = existing.clone();
-            let acceptance = input
-                .acceptance
-                .or(before.as_ref().and_then(|b| b.acceptance));
-            let response = input.response.clone().unwrap_or_else(|| {
-                before
-                    .as_ref()
-                    .map(|b| b.response.clone())
-                    .unwrap_or_default()
-            });
-            let hmicfrs = input.hmicfrs_status.unwrap_or(
-                before
-                    .as_ref()
-                    .map_or(super::model::HmicfrsStatus::AwaitingReview, |b| {
-                        b.hmicfrs_status
-                    }),
-            );
-            let answer_changed = before
-                .as_ref()
-                .is_none_or(|b| b.acceptance != acceptance || b.response != response);
-            let status_changed = before.as_ref().map_or(
-                hmicfrs != super::model::HmicfrsStatus::AwaitingReview,
-                |b| b.hmicfrs_status != hmicfrs,
-            );
-            if answer_changed {
-                policy::require(&c.principal, answer)?;
-            }
-            if status_changed {
-                policy::require(&c.principal, status)?;
-            }
-            pre.check_current(existing.as_ref().map(|e| e.version))?;
-            let mut checks = Checks::new();
-            if let Some(text) = &input.response {
-                checks.optional_text("response", text, MAX_TEXT);
-            }
-            if existing.is_none() && input.acceptance.is_none() {
-                let expected = super::model::Acceptance::expected();
-                checks.fail("acceptance", format!("is required: one of {expected}"));
-            }
-            checks.finish()?;
-            if let Some(b) = &before
-                && !answer_changed
-                && !status_changed
-            {
-                return Ok((b.clone(), false));
-            }
-            let version = before.as_ref().map_or(1, |b| b.version + 1);
-            let row = ItemResponseRow {
-                force_id: force.clone(),
-                item_id: id.clone(),
-                inspection_id: inspection.id.clone(),
-                acceptance: acceptance.map(|a| a.as_str().to_string()),
-                response,
-                hmicfrs_status: hmicfrs.as_str().into(),
-                version,
-                created_at: before.as_ref().map_or(c.now, |b| b.created_at.naive()),
-                updated_at: c.now,
-            };
-            match &before {
-                None => {
-                    diesel::insert_into(item_responses::table)
-                        .values(&row)
-                        .execute(conn)
-                        .map_err(crate::write::lost_create_race)?;
-                }
-                Some(b) => {
-                    crate::update_if_unchanged!(
-                        conn,
-                        item_responses::table.find((&force, &id)),
-                        item_responses::version,
-                        b.version,
-                        &row
-                    )?;
-                }
-            }
-            let after = ItemResponse::from_row(row)?;
-            record(
-                conn,
-                &c,
-                Change {
-                    force_id: Some(&force),
-                    inspection_id: Some(&inspection.id),
-                    entity: Entity::ItemResponse,
-                    entity_id: &format!("{force}/{id}"),
-                    action: if before.is_none() { "create" } else { "update" },
-                    before: before.as_ref(),
-                    after: Some(&after),
-                },
-            )?;
-            Ok((after, before.is_none()))
-        })
-        .await
+        }
+        Ok(Some(ItemResponse::from_row(row)?))
+    }
+}
+
+impl crate::write::Update for ItemResponsePut {
+    type Resource = ItemResponse;
+    type Found = ItemFound;
+    type Patch = ItemResponseInput;
+
+    /// Which half of the resource a patch changes decides who may make the change.
+    const RULE_READS_PATCH: bool = true;
+
+    fn lock(&self) -> (&'static str, Vec<(&'static str, &str)>) {
+        (
+            "item_responses",
+            vec![("force_id", &self.force), ("item_id", &self.id)],
+        )
+    }
+
+    fn load(&self, conn: &mut DbConn, ctx: &Ctx) -> AppResult<(Option<ItemResponse>, ItemFound)> {
+        let (item, inspection, in_scope) = item_for_force(conn, ctx, &self.force, &self.id)?;
+        let stage = work_stage(conn, &self.force, &inspection.id)?;
+        let existing = load_item_response_row(conn, &self.force, &self.id)?
+            .map(ItemResponse::from_row)
+            .transpose()?;
+        let found = ItemFound {
+            item,
+            inspection_id: inspection.id,
+            in_scope,
+            stage,
+        };
+        Ok((existing, found))
+    }
+
+    fn allow(&self, ctx: &Ctx, before: Option<&ItemResponse>, found: &ItemFound) -> AppResult<()> {
+        let (force, p) = (&self.force, &ctx.principal);
+        policy::require_read_force_work(p, &ctx.policy, force, found.stage, "item response")?;
+        let may_answer = policy::require(p, self.answer(found)).is_ok();
+        if !may_answer && policy::require(p, self.status()).is_err() {
+            // Neither half of the resource is the caller's to write: the refusal of the answer.
+            policy::require(p, self.answer(found))?;
+        }
+        if before.is_none() && !may_answer {
+            return Err(AppError::not_found(format!(
+                "no response from {force} to this item yet"
+            )));
+        }
+        Ok(())
+    }
+
+    fn allow_patch(
+        &self,
+        ctx: &Ctx,
+        before: Option<&ItemResponse>,
+        found: &ItemFound,
+        input: &ItemResponseInput,
+    ) -> AppResult<()> {
+        let m = Self::merged(before, input);
+        if m.answer_changed {
+            policy::require(&ctx.principal, self.answer(found))?;
+        }
+        if m.status_changed {
+            policy::require(&ctx.principal, self.status())?;
+        }
+        Ok(())
+    }
+
+    fn create(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        found: ItemFound,
+        input: ItemResponseInput,
+    ) -> AppResult<(ItemResponse, &'static str)> {
+        let created = self.write(conn, ctx, None, found, input)?;
+        let created = created
+            .ok_or_else(|| AppError::Internal("a new item response wrote nothing".into()))?;
+        Ok((created, "create"))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        ctx: &Ctx,
+        before: &ItemResponse,
+        found: ItemFound,
+        input: ItemResponseInput,
+    ) -> AppResult<Option<(ItemResponse, &'static str)>> {
+        Ok(self
+            .write(conn, ctx, Some(before), found, input)?
+            .map(|after| (after, "update")))
+    }
+
+    fn audited(&self, found: &ItemFound) -> crate::write::Audited {
+        crate::write::Audited {
+            force_id: Some(self.force.clone()),
+            inspection_id: Some(found.inspection_id.clone()),
+            entity: Entity::ItemResponse,
+            entity_id: format!("{}/{}", self.force, self.id),
+        }
+    }
 }
 
 /// Reads item responses by a query (a closure making it), whole or narrow, and with
