@@ -276,6 +276,43 @@ both_backends!(graphql_floods_are_refused_quickly, |app| async move {
         .gql(None, "{ a: forces { id } b: forces { name } }", json!({}))
         .await;
     assert!(fine["errors"].is_null(), "{fine}");
+    // Fragments that each spread the next twice: 2 KB of text, two to the fortieth fields once
+    // spread. Refused before the executor walks them (its depth check would take as many steps).
+    let mut doubled = String::from("{ forces { ...F0 } }");
+    for i in 0..40 {
+        doubled.push_str(&format!(
+            " fragment F{i} on Force {{ ...F{n} ...F{n} }}",
+            n = i + 1
+        ));
+    }
+    doubled.push_str(" fragment F40 on Force { id }");
+    let res = app
+        .post("/graphql")
+        .json(json!({"query": doubled}))
+        .send()
+        .await;
+    res.assert_problem(400, "bad_request");
+    assert!(
+        res.text().contains("once its fragments are spread"),
+        "{}",
+        res.text()
+    );
+    let cyclic =
+        "{ forces { ...F } } fragment F on Force { id ...G ...G } fragment G on Force { ...F }";
+    app.post("/graphql")
+        .json(json!({"query": cyclic}))
+        .send()
+        .await
+        .assert_problem(400, "bad_request");
+    // A fragment spread in several places is fine.
+    let reused = app
+        .gql(
+            None,
+            "{ a: forces { ...F } b: forces { ...F } } fragment F on Force { id name }",
+            json!({}),
+        )
+        .await;
+    assert!(reused["errors"].is_null(), "{reused}");
 });
 
 both_backends!(

@@ -4,6 +4,8 @@
 //! `selected`, `order`). It knows HTTP only as far as the answer cache's bytes: the handlers are
 //! the service's (`oversight::graphql_http`).
 
+use std::collections::HashMap;
+
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
@@ -40,6 +42,9 @@ pub const MAX_BATCH: usize = 10;
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// Most fields (aliases included) written in one query.
 pub const MAX_SELECTIONS: usize = 500;
+/// Most fields of one query once its fragments are spread (each spread counts its fragment's
+/// fields): what the executor walks.
+pub const MAX_SPREAD_SELECTIONS: usize = 5_000;
 
 /// A query that passed [`check_size`]: its parsed document (`None` if it does not parse: the
 /// executor then answers with its own error), whether it holds a mutation, and the fields it
@@ -95,6 +100,20 @@ pub fn check_size(query: &str) -> Result<Checked, AppError> {
             "a query selects at most {MAX_SELECTIONS} fields (aliases included); this one selects {total}"
         )));
     }
+    let mut spread = Spread {
+        doc: &doc,
+        sizes: HashMap::new(),
+    };
+    let mut expanded: usize = 0;
+    for (_, op) in doc.operations.iter() {
+        expanded = expanded.saturating_add(spread.size(&op.node.selection_set.node)?);
+    }
+    if expanded > MAX_SPREAD_SELECTIONS {
+        return Err(AppError::bad_request(format!(
+            "a query selects at most {MAX_SPREAD_SELECTIONS} fields once its fragments are \
+             spread; this one selects {expanded}"
+        )));
+    }
     let mutation = doc
         .operations
         .iter()
@@ -105,6 +124,57 @@ pub fn check_size(query: &str) -> Result<Checked, AppError> {
         mutation,
         selected,
     })
+}
+
+/// The size of a document's selection sets with its fragments spread, each fragment's
+/// measured once: fragments that each spread the next twice would otherwise have the
+/// executor's own walks (its depth check) take two to the power of their depth steps for a
+/// query of a few hundred bytes.
+struct Spread<'a> {
+    doc: &'a async_graphql::parser::types::ExecutableDocument,
+    /// Each fragment's size, or `None` while it is being measured.
+    sizes: HashMap<&'a str, Option<usize>>,
+}
+
+impl<'a> Spread<'a> {
+    fn size(
+        &mut self,
+        set: &'a async_graphql::parser::types::SelectionSet,
+    ) -> Result<usize, AppError> {
+        use async_graphql::parser::types::Selection;
+        let mut n: usize = 0;
+        for s in &set.items {
+            let more = match &s.node {
+                Selection::Field(f) => {
+                    1usize.saturating_add(self.size(&f.node.selection_set.node)?)
+                }
+                Selection::InlineFragment(f) => self.size(&f.node.selection_set.node)?,
+                Selection::FragmentSpread(f) => {
+                    let name = f.node.fragment_name.node.as_str();
+                    match self.sizes.get(name) {
+                        Some(Some(size)) => *size,
+                        Some(None) => {
+                            return Err(AppError::bad_request(format!(
+                                "fragment {name} spreads itself"
+                            )));
+                        }
+                        None => match self.doc.fragments.get(name) {
+                            // Unknown: the executor's validation answers for it.
+                            None => 0,
+                            Some(fragment) => {
+                                self.sizes.insert(name, None);
+                                let size = self.size(&fragment.node.selection_set.node)?;
+                                self.sizes.insert(name, Some(size));
+                                size
+                            }
+                        },
+                    }
+                }
+            };
+            n = n.saturating_add(more);
+        }
+        Ok(n)
+    }
 }
 
 /// Queries already checked and parsed, by their text. Dashboards send the same few queries

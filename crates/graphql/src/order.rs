@@ -145,7 +145,9 @@ pub fn repeats_a_key(doc: &ExecutableDocument) -> bool {
             return true;
         }
         let mut keys = Vec::new();
-        collect(set, fragments, &mut keys, 0);
+        if collect(set, fragments, &mut keys, 0) {
+            return true;
+        }
         keys.iter().any(|(_, subs)| match subs.as_slice() {
             [one] => !one.items.is_empty() && repeats(one, fragments, walked, depth + 1),
             _ => true,
@@ -158,16 +160,31 @@ pub fn repeats_a_key(doc: &ExecutableDocument) -> bool {
 }
 
 /// The response keys of `set` in order of first appearance, fragments flattened, each with
-/// the selection sets selected under it.
+/// the selection sets selected under it. Answers whether a named fragment was spread more than
+/// once into the set: it is flattened once only (a second spread adds the same keys and the
+/// same sets again), so fragments that each spread the next twice cost one pass over each,
+/// not two to the power of their depth.
 fn collect<'a>(
     set: &'a SelectionSet,
     fragments: &'a Fragments,
     out: &mut Vec<(&'a Name, Vec<&'a SelectionSet>)>,
     depth: usize,
-) {
+) -> bool {
+    let mut spread = Vec::new();
+    flatten(set, fragments, out, depth, &mut spread)
+}
+
+fn flatten<'a>(
+    set: &'a SelectionSet,
+    fragments: &'a Fragments,
+    out: &mut Vec<(&'a Name, Vec<&'a SelectionSet>)>,
+    depth: usize,
+    spread: &mut Vec<&'a Name>,
+) -> bool {
     if depth > MAX_NESTING {
-        return;
+        return false;
     }
+    let mut again = false;
     for selection in &set.items {
         match &selection.node {
             Selection::Field(field) => {
@@ -178,16 +195,23 @@ fn collect<'a>(
                     None => out.push((key, vec![sub])),
                 }
             }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
-                    collect(&fragment.node.selection_set.node, fragments, out, depth + 1);
+            Selection::FragmentSpread(s) => {
+                let name = &s.node.fragment_name.node;
+                if spread.contains(&name) {
+                    again = true;
+                } else if let Some(fragment) = fragments.get(name) {
+                    spread.push(name);
+                    let set = &fragment.node.selection_set.node;
+                    again |= flatten(set, fragments, out, depth + 1, spread);
                 }
             }
             Selection::InlineFragment(fragment) => {
-                collect(&fragment.node.selection_set.node, fragments, out, depth + 1);
+                let set = &fragment.node.selection_set.node;
+                again |= flatten(set, fragments, out, depth + 1, spread);
             }
         }
     }
+    again
 }
 
 #[cfg(test)]
@@ -250,6 +274,21 @@ mod tests {
         }
         chain.push_str(" fragment F20 on T { x }");
         assert!(repeats(&chain));
+        // Fragments each spreading the next twice into one set (two to the fortieth spreads
+        // if each were flattened each time) are flattened once each.
+        let mut doubled = String::from("{ a { ...F0 } }");
+        for i in 0..40 {
+            doubled.push_str(&format!(
+                " fragment F{i} on T {{ ...F{n} ...F{n} }}",
+                n = i + 1
+            ));
+        }
+        doubled.push_str(" fragment F40 on T { x }");
+        assert!(repeats(&doubled));
+        assert_eq!(
+            ordered(&doubled, serde_json::json!({"a": {"x": 1}})),
+            r#"{"a":{"x":1}}"#
+        );
     }
 
     #[test]
