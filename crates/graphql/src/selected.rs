@@ -65,8 +65,11 @@ fn named(ty: &Type) -> String {
 pub struct Selected {
     /// `None`: the document could not be walked; every field counts as asked.
     pairs: Option<HashSet<(String, String)>>,
-    /// Whether a selection set of the document, fragments spread in, may select one response
-    /// key twice (see `order::repeats_a_key`).
+    /// Whether a selection set of the document, fragments spread in, selects one response key
+    /// twice (`a { x } a { y }`, or a key both in a set and in a fragment spread into it). The
+    /// answer to such a document merges the objects of the repeated key, so it is built as
+    /// async-graphql's value tree; any other is written as JSON text where it is built in
+    /// place (`eager`).
     pub repeats_a_key: bool,
 }
 
@@ -90,6 +93,7 @@ impl Selected {
             doc,
             pairs: HashSet::new(),
             visited: HashSet::new(),
+            repeats_a_key: false,
         };
         for (_, op) in doc.operations.iter() {
             let root = match op.node.ty {
@@ -101,7 +105,7 @@ impl Selected {
         }
         Selected {
             pairs: Some(walk.pairs),
-            repeats_a_key: super::order::repeats_a_key(doc),
+            repeats_a_key: walk.repeats_a_key,
         }
     }
 
@@ -123,6 +127,8 @@ struct Walk<'a> {
     /// (type, selection set) already walked: a fragment spread in many places, or spreading
     /// itself (which validation refuses later), is walked once per type.
     visited: HashSet<(String, *const SelectionSet)>,
+    /// [`Selected::repeats_a_key`], as far as walked.
+    repeats_a_key: bool,
 }
 
 impl Walk<'_> {
@@ -132,6 +138,11 @@ impl Walk<'_> {
             .insert((type_name.to_string(), set as *const SelectionSet))
         {
             return;
+        }
+        if !self.repeats_a_key {
+            let mut keys = Vec::new();
+            let spread_twice = super::order::collect(set, &self.doc.fragments, &mut keys, 0);
+            self.repeats_a_key = spread_twice || keys.iter().any(|(_, subs)| subs.len() > 1);
         }
         for selection in &set.items {
             match &selection.node {
@@ -235,6 +246,40 @@ mod tests {
             listed.sort_unstable();
             assert_eq!(fields, listed, "{type_name}");
         }
+    }
+
+    #[test]
+    fn a_key_selected_twice_is_found_wherever_it_repeats() {
+        let repeats = |q: &str| of(q).repeats_a_key;
+        assert!(!repeats("{ forces { id name } b: forces { id } }"));
+        assert!(!repeats(
+            "{ a: forces { ...F } b: forces { ...F } } fragment F on Force { id name }"
+        ));
+        assert!(repeats("{ forces { id } forces { name } }"));
+        assert!(repeats("{ forces { id policingBody { name name } } }"));
+        assert!(repeats("{ forces { id ...F } } fragment F on Force { id }"));
+        assert!(repeats("{ forces { id ... on Force { id } } }"));
+        assert!(repeats(
+            "{ forces { ...F ...F } } fragment F on Force { id }"
+        ));
+        assert!(repeats(
+            "query A { forces { id } } query B { forces { id id } }"
+        ));
+        // Fragments spreading each other (refused later by validation) end.
+        assert!(repeats(
+            "{ forces { ...F } } fragment F on Force { id ...G } fragment G on Force { ...F }"
+        ));
+        of("{ forces { ...F } } fragment F on Force { ...F }");
+        // Fragments each spreading the next twice, forty deep, are walked once each.
+        let mut doubled = String::from("{ forces { ...F0 } }");
+        for i in 0..40 {
+            doubled.push_str(&format!(
+                " fragment F{i} on Force {{ ...F{n} ...F{n} }}",
+                n = i + 1
+            ));
+        }
+        doubled.push_str(" fragment F40 on Force { id }");
+        assert!(repeats(&doubled));
     }
 
     #[test]
