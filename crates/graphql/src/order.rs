@@ -177,6 +177,19 @@ fn flatten<'a>(
     again
 }
 
+/// A document of `root` whose fragments (on type `on`) each spread the next twice, forty deep,
+/// the last selecting `leaf`: two to the fortieth fields once spread, in 2 KB.
+#[cfg(test)]
+pub(crate) fn doubled_fragments(root: &str, on: &str, leaf: &str) -> String {
+    let mut doc = root.to_string();
+    for i in 0..40 {
+        let n = i + 1;
+        doc.push_str(&format!(" fragment F{i} on {on} {{ ...F{n} ...F{n} }}"));
+    }
+    doc.push_str(&format!(" fragment F40 on {on} {{ {leaf} }}"));
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,14 +226,7 @@ mod tests {
     /// each were flattened each time) are flattened once each.
     #[test]
     fn a_fragment_spread_twice_is_flattened_once() {
-        let mut doubled = String::from("{ a { ...F0 } }");
-        for i in 0..40 {
-            doubled.push_str(&format!(
-                " fragment F{i} on T {{ ...F{n} ...F{n} }}",
-                n = i + 1
-            ));
-        }
-        doubled.push_str(" fragment F40 on T { x y }");
+        let doubled = doubled_fragments("{ a { ...F0 } }", "T", "x y");
         assert_eq!(
             ordered(&doubled, serde_json::json!({"a": {"y": 2, "x": 1}})),
             r#"{"a":{"x":1,"y":2}}"#

@@ -271,14 +271,7 @@ mod tests {
         ));
         of("{ forces { ...F } } fragment F on Force { ...F }");
         // Fragments each spreading the next twice, forty deep, are walked once each.
-        let mut doubled = String::from("{ forces { ...F0 } }");
-        for i in 0..40 {
-            doubled.push_str(&format!(
-                " fragment F{i} on Force {{ ...F{n} ...F{n} }}",
-                n = i + 1
-            ));
-        }
-        doubled.push_str(" fragment F40 on Force { id }");
+        let doubled = super::super::order::doubled_fragments("{ forces { ...F0 } }", "Force", "id");
         assert!(repeats(&doubled));
     }
 

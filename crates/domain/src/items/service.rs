@@ -23,11 +23,7 @@ pub const MAX_ITEMS_PER_INSPECTION: usize = 1_000;
 
 /// Every item of an inspection, in document order.
 pub fn for_inspection(conn: &mut DbConn, inspection_id: &str) -> AppResult<Vec<Item>> {
-    let rows = items::table
-        .filter(items::inspection_id.eq(inspection_id))
-        .select(ItemRow::as_select())
-        .load(conn)?;
-    sorted(rows)
+    for_inspections(conn, &[inspection_id.to_string()])
 }
 
 /// Items of several inspections at once (GraphQL loaders), in document order.
