@@ -150,6 +150,9 @@ pub const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src
     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
+/// The query GraphiQL opens on for a first visit: one of Oversight's, which anyone may run.
+pub const EXAMPLE: &str = include_str!("../assets/graphiql/example.graphql");
+
 /// GraphiQL's files, vendored into the binary so that it loads without a network.
 pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
     let (body, kind): (&'static [u8], &str) = match path.as_str() {
@@ -173,6 +176,7 @@ pub async fn asset(path: actix_web::web::Path<String>) -> HttpResponse {
             include_bytes!("../assets/graphiql/start.js"),
             "text/javascript",
         ),
+        "example.graphql" => (EXAMPLE.as_bytes(), "text/plain"),
         _ => return problem_response(&AppError::not_found("no such file")),
     };
     HttpResponse::Ok()

@@ -630,6 +630,21 @@ both_backends!(
         let js = app.get("/graphiql/graphiql.min.js").send().await;
         assert_eq!(js.status, 200);
         assert!(js.body.len() > 100_000);
+        // GraphiQL opens on an example of Oversight's own, which runs for anyone as written.
+        let start = app.get("/graphiql/start.js").send().await.text();
+        assert!(start.contains("/graphiql/example.graphql"), "{start}");
+        let example = app.get("/graphiql/example.graphql").send().await;
+        assert_eq!(example.status, 200);
+        let answer = app.gql(None, &example.text(), json!({})).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        assert!(
+            answer["data"]["inspections"]["edges"].is_array(),
+            "{answer}"
+        );
+        assert_eq!(
+            answer["data"]["force"]["name"], "Norfolk Constabulary",
+            "{answer}"
+        );
         app.get("/graphiql/..%2Fsecret")
             .send()
             .await

@@ -25,5 +25,5 @@ page() {
   grep -q "$expect" "$WORK/$name.html" || { echo "browser: $name did not render ($expect missing)" >&2; exit 1; }
   echo "browser: $name loaded without console errors"
 }
-page graphiql "http://127.0.0.1:$PORT/graphql" "graphiql-container"
+page graphiql "http://127.0.0.1:$PORT/graphql" "section55Deadline"
 page document "http://127.0.0.1:$PORT/v1/forces/norfolk/inspections/$ID/section55?format=html" "For Office Use Only"
