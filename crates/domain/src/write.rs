@@ -265,9 +265,6 @@ impl Precondition {
 
     /// Checks a `PUT` that creates what is absent (`None`) or changes what is at a version.
     pub fn check_current(&self, current: Option<i32>) -> AppResult<()> {
-        if *self == Precondition::Unconditional {
-            return Ok(());
-        }
         match current {
             Some(version) => self.check(version),
             None => self.check_absent(),
@@ -308,6 +305,13 @@ pub fn lost_create_race(e: diesel::result::Error) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An action without a version (a publication) passes whatever the resource's state.
+    #[test]
+    fn an_unconditional_action_holds_to_no_version() {
+        assert!(Precondition::Unconditional.check_current(Some(3)).is_ok());
+        assert!(Precondition::Unconditional.check_current(None).is_ok());
+    }
 
     #[test]
     fn if_match_forms() {
