@@ -514,6 +514,7 @@ pub fn serve(state: AppState, listen: &str) -> std::io::Result<(Server, std::net
         tracing::info!(listen = %metrics_listen, "metrics");
         actix_web::rt::spawn(metrics);
     }
+    crate::jobs::start(state.clone());
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
         .worker_max_blocking_threads(db_threads)

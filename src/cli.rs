@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `token`, `trust check`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `remind`, `token`, `trust check`.
 
 use std::process::ExitCode;
 
@@ -34,6 +34,10 @@ pub enum Command {
         #[command(subcommand)]
         set: SeedSet,
     },
+    /// Look once for deadline reminders that have fallen due, emit them, and print what was
+    /// found, the time it took and the SQL statements it ran (serving instances look at
+    /// start-up and every OVERSIGHT_REMINDER_INTERVAL_SECS by themselves).
+    Remind,
     /// Mint a development token with the configured HS256 secret.
     Token {
         /// Subject (who the token is for).
@@ -100,6 +104,7 @@ pub fn main() -> ExitCode {
                     seed,
                 },
         } => run_seed_national(&cli.config, forces, inspections, seed),
+        Command::Remind => run_remind(&cli.config),
         Command::Token {
             sub,
             roles,
@@ -186,6 +191,27 @@ fn run_seed_national(
         loaded.updates,
         loaded.pcc_responses,
         loaded.seconds
+    );
+    Ok(())
+}
+
+fn run_remind(config: &Config) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 1)?;
+    db.migrate()?;
+    let before = db.statements();
+    let started = std::time::Instant::now();
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let pass = crate::reminders::service::check(&mut conn, crate::types::now())
+        .map_err(|e| format!("reminders: {e}"))?;
+    drop(conn);
+    println!(
+        "reminders: {} due, emitted {} section55.due_soon, {} section55.overdue, {} action.overdue in {} ms, {} SQL statements",
+        pass.candidates,
+        pass.section55_due_soon,
+        pass.section55_overdue,
+        pass.action_overdue,
+        started.elapsed().as_millis(),
+        db.statements() - before
     );
     Ok(())
 }

@@ -213,6 +213,16 @@ pub struct Config {
         global = true
     )]
     pub answer_cache_mb: u32,
+
+    /// Seconds between looks for deadline reminders (`reminders`), which also run at
+    /// start-up; 0 turns them off for this instance.
+    #[arg(
+        long,
+        env = "OVERSIGHT_REMINDER_INTERVAL_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub reminder_interval_secs: u64,
 }
 
 impl Config {
@@ -239,6 +249,7 @@ impl Config {
             db_pool_size: 4,
             db_threads: 0,
             answer_cache_mb: 64,
+            reminder_interval_secs: 0,
         }
     }
 

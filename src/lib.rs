@@ -6,7 +6,7 @@
 
 pub use oversight_domain::{
     actions, audit, compliance, context, csv, db, demo, error, events, forces, inspections, items,
-    pcc_responses, responses, section55, seed, types, validate, write,
+    pcc_responses, reminders, responses, section55, seed, types, validate, write,
 };
 pub use oversight_graphql as graphql;
 
@@ -15,6 +15,7 @@ pub mod auth; // token checking: one secret or key, or the providers of a trust 
 pub mod cli; // the command line: serve, migrate, seed, token, trust check
 pub mod config; // configuration from the environment
 pub mod graphql_http; // `/graphql`: the handlers, the answer cache, GraphiQL
+pub mod jobs; // beside serving: the reminder loop
 pub mod limits; // the request rate limit
 pub mod ops; // health, readiness, metrics
 pub mod rest; // the REST handlers, ETags, preconditions, problem+json

@@ -17,6 +17,7 @@ pub mod forces; // forces and their policing bodies over time
 pub mod inspections; // inspections, their scope and Section 55 deadline
 pub mod items; // recommendations, areas for improvement, causes of concern
 pub mod pcc_responses; // the PCC response under Section 55, publication and revisions
+pub mod reminders; // deadline reminders in the change feed, each emitted once
 pub mod responses; // the chief constable's response and item responses
 pub mod section55; // the deadline rule, Section 55 status, the published document
 pub mod seed; // the national data set, generated deterministically

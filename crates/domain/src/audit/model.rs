@@ -19,6 +19,8 @@ crate::text_enum! {
         Action => "action",
         ActionUpdate => "action_update",
         PccResponse => "pcc_response",
+        /// A force's Section 55 obligation for an inspection (its reminders).
+        Section55 => "section55",
     }
 }
 
@@ -61,7 +63,8 @@ pub struct AuditEvent {
     pub force_id: Option<String>,
     pub entity: Entity,
     pub entity_id: String,
-    /// `create`, `update`, `submit`, `publish`, `append`.
+    /// `create`, `update`, `submit`, `publish`, `amend`, `append`; reminders `due_soon`,
+    /// `overdue`.
     pub action: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,

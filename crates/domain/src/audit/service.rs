@@ -42,13 +42,39 @@ pub fn record<B: Serialize, A: Serialize>(
         before: change.before.map(crate::types::to_json_text),
         after: change.after.map(crate::types::to_json_text),
     };
+    in_commit_order(conn)?;
+    // One row by itself: a statement of fixed shape, prepared once per connection.
+    diesel::insert_into(audit_events::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes audit rows made elsewhere (the reminders), in commit order like every change; call
+/// it inside the transaction that makes them.
+pub fn insert(conn: &mut DbConn, rows: &[NewAuditRow]) -> AppResult<()> {
+    in_commit_order(conn)?;
+    // 9 columns a row: well under either backend's bound on the parameters of a statement.
+    for chunk in rows.chunks(1_000) {
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Takes the lock under which audit ids are given out (`EVENTS_LOCK_KEY`), until the
+/// transaction ends (taking it again in the same transaction waits for nothing).
+pub fn in_commit_order(conn: &mut DbConn) -> AppResult<()> {
     if let DbConn::Pg(_) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({EVENTS_LOCK_KEY})"))
             .execute(conn)?;
     }
-    diesel::insert_into(audit_events::table)
-        .values(row)
-        .execute(conn)?;
     Ok(())
 }
 

@@ -197,6 +197,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders (kind, force_id, subject_id) {
+        kind -> Text,
+        force_id -> Text,
+        subject_id -> Text,
+        due_at -> Timestamp,
+        emitted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(policing_bodies -> forces (force_id));
 diesel::joinable!(inspection_forces -> inspections (inspection_id));
 diesel::joinable!(inspection_forces -> forces (force_id));
@@ -218,6 +228,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pcc_revision_answers,
     service_keys,
     audit_events,
+    reminders,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

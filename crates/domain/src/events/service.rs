@@ -23,7 +23,8 @@ pub struct Event {
     pub force_id: Option<String>,
     pub entity: Entity,
     pub entity_id: String,
-    /// `create`, `update`, `submit`, `publish`, `amend`, `append`.
+    /// `create`, `update`, `submit`, `publish`, `amend`, `append`; reminders (actor
+    /// `oversight:reminders`) `due_soon` and `overdue`.
     pub action: String,
 }
 
@@ -173,7 +174,8 @@ impl Visibility {
         let stage = match Entity::parse(&row.entity) {
             Some(Entity::PccResponse) if self.pcc_published.contains(&key) => Stage::Published,
             Some(Entity::PccResponse) => Stage::Draft,
-            Some(Entity::Force | Entity::PolicingBody) => Stage::Published,
+            // What is and is not published, and the deadline, are public: so is a reminder.
+            Some(Entity::Force | Entity::PolicingBody | Entity::Section55) => Stage::Published,
             _ if self.submitted.contains(&key) => Stage::Submitted,
             _ => Stage::Draft,
         };
