@@ -795,7 +795,26 @@ fn flush(conn: &mut r2d2::PooledConnection<crate::db::Manager>, b: Batch) -> App
             ),
             b.item_responses
         );
-        bulk!(conn, actions::table, b.actions);
+        bulk!(
+            conn,
+            actions::table,
+            (
+                actions::id,
+                actions::force_id,
+                actions::item_id,
+                actions::title,
+                actions::owner,
+                actions::due_on,
+                actions::status,
+                actions::rag,
+                actions::evidence,
+                actions::version,
+                actions::created_at,
+                actions::updated_at,
+                actions::inspection_id,
+            ),
+            b.actions
+        );
         bulk!(conn, action_updates::table, b.updates);
         bulk!(conn, pcc_responses::table, b.pcc);
         bulk!(conn, pcc_response_revisions::table, b.revisions);

@@ -16,5 +16,9 @@ CREATE TABLE reminders (
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_entity_check;
 ALTER TABLE audit_events ADD CONSTRAINT audit_events_entity_check CHECK (entity IN ('force', 'policing_body', 'inspection', 'item', 'force_response', 'item_response', 'action', 'action_update', 'pcc_response', 'section55'));
 
--- The open actions by due date: the overdue check reads only these.
-CREATE INDEX actions_open_due ON actions (due_on) WHERE status NOT IN ('done', 'cancelled');
+-- Whether an action's overdue reminder is out, set in the transaction that emits it: the check
+-- reads only the open actions whose reminder is not (`actions_open_due`), which once it has
+-- caught up are those fallen due since, rather than every open action long overdue.
+ALTER TABLE actions ADD COLUMN overdue_reminded BOOLEAN NOT NULL DEFAULT false;
+CREATE INDEX actions_open_due ON actions (due_on)
+    WHERE status NOT IN ('done', 'cancelled') AND NOT overdue_reminded;

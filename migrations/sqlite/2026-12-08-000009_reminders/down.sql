@@ -1,4 +1,5 @@
 DROP INDEX actions_open_due;
+ALTER TABLE actions DROP COLUMN overdue_reminded;
 DELETE FROM audit_events WHERE entity = 'section55';
 CREATE TABLE audit_events_old (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,

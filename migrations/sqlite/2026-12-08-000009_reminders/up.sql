@@ -32,5 +32,9 @@ ALTER TABLE audit_events_new RENAME TO audit_events;
 CREATE INDEX audit_events_force ON audit_events (force_id, id);
 CREATE INDEX audit_events_entity ON audit_events (entity, entity_id);
 
--- The open actions by due date: the overdue check reads only these.
-CREATE INDEX actions_open_due ON actions (due_on) WHERE status NOT IN ('done', 'cancelled');
+-- Whether an action's overdue reminder is out, set in the transaction that emits it: the check
+-- reads only the open actions whose reminder is not (`actions_open_due`), which once it has
+-- caught up are those fallen due since, rather than every open action long overdue.
+ALTER TABLE actions ADD COLUMN overdue_reminded BOOLEAN NOT NULL DEFAULT 0;
+CREATE INDEX actions_open_due ON actions (due_on)
+    WHERE status NOT IN ('done', 'cancelled') AND NOT overdue_reminded;

@@ -115,6 +115,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         inspection_id -> Text,
+        overdue_reminded -> Bool,
     }
 }
 

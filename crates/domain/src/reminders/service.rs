@@ -3,12 +3,14 @@
 //! A pass reads the candidates in two statements (the force–inspection pairs with nothing
 //! published whose deadline is 14 days away or less, and the open actions past their due
 //! date, each without its reminder yet), then emits them in chunks, each in one transaction:
-//! insert the reminders' keys into `reminders`, skipping those already there, and write a feed
-//! event for each key that went in. The key, not a lock, makes a reminder once: two instances
-//! looking at once both try the same keys, and only one insert takes. (The chunk's
-//! transaction takes the feed's lock first, so two passes never wait on each other's keys.)
-//! A pass that finds nothing writes nothing, and so leaves the data version (`db::version`)
-//! and the GraphQL answers kept under it alone.
+//! insert the reminders' keys into `reminders`, skipping those already there, write a feed
+//! event for each key that went in, and mark the actions' reminders out
+//! (`actions.overdue_reminded`, so that the next look reads only actions fallen due since).
+//! The key, not a lock, makes a reminder once: two instances looking at once both try the
+//! same keys, and only one insert takes. (The chunk's transaction takes the feed's lock
+//! first, so two passes never wait on each other's keys.) A pass that finds nothing writes
+//! nothing, and so leaves the data version (`db::version`) and the GraphQL answers kept
+//! under it alone.
 
 use std::collections::HashSet;
 
@@ -18,7 +20,7 @@ use diesel::sql_types::{Bool, Date as SqlDate, Text};
 
 use super::rules::{ReminderKind, action_overdue_on, section55_due};
 use crate::audit::model::NewAuditRow;
-use crate::db::schema::reminders;
+use crate::db::schema::{actions, reminders};
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
 use crate::types::Date;
@@ -140,7 +142,8 @@ fn section55_candidates(conn: &mut DbConn, today: Date) -> AppResult<Vec<Due>> {
 }
 
 /// The open actions past their due date whose reminder is not out yet (`actions::rules::
-/// overdue`, written out so that the partial index `actions_open_due` serves it).
+/// overdue`, written out as the partial index `actions_open_due` is, which holds only these:
+/// once the reminders have caught up, the few fallen due since the last look).
 fn action_candidates(conn: &mut DbConn, today: Date) -> AppResult<Vec<Due>> {
     let closed = crate::actions::rules::closed_statuses()
         .iter()
@@ -149,11 +152,8 @@ fn action_candidates(conn: &mut DbConn, today: Date) -> AppResult<Vec<Due>> {
         .join(", ");
     let sql = format!(
         "SELECT a.id, a.force_id, a.inspection_id, a.due_on FROM actions a \
-         WHERE a.due_on < {today} AND a.status NOT IN ({closed}) \
-           AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.kind = '{kind}' \
-             AND r.force_id = a.force_id AND r.subject_id = a.id)",
+         WHERE a.due_on < {today} AND a.status NOT IN ({closed}) AND NOT a.overdue_reminded",
         today = placeholder(conn, 1),
-        kind = ReminderKind::ActionOverdue.as_str(),
     );
     let rows: Vec<ActionCandidate> = diesel::sql_query(sql)
         .bind::<SqlDate, _>(today.0)
@@ -246,6 +246,17 @@ fn emit(conn: &mut DbConn, chunk: &[Due], now: NaiveDateTime) -> AppResult<Pass>
             }
         }
         crate::audit::service::insert(conn, &rows)?;
+        // Marked whether this look or another one emitted it: it is out either way.
+        let actions: Vec<&str> = chunk
+            .iter()
+            .filter(|d| d.kind == ReminderKind::ActionOverdue)
+            .map(|d| d.subject_id.as_str())
+            .collect();
+        if !actions.is_empty() {
+            diesel::update(actions::table.filter(actions::id.eq_any(actions)))
+                .set(actions::overdue_reminded.eq(true))
+                .execute(conn)?;
+        }
         Ok(emitted)
     })
 }
