@@ -23,4 +23,5 @@ pub mod section55; // the deadline rule, Section 55 status, the published docume
 pub mod seed; // the national data set, generated deterministically
 pub mod types; // dates, times, ids, enums, pages, cursors
 pub mod validate; // input checks shared by all domains
+pub mod webhooks; // webhook targets (no private addresses) and Standard Webhooks signatures
 pub mod write; // write bodies, preconditions, the optimistic update
