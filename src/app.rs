@@ -60,6 +60,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub limiter: Option<crate::limits::RateLimiter>,
     pub started: Instant,
+    /// The key webhook secrets are sealed with; `None`: webhooks are unavailable.
+    pub webhook_key: Option<crate::db::keys::Key>,
+    /// The HTTP client of webhook deliveries.
+    pub webhook_client: reqwest::Client,
 }
 
 impl AppState {
@@ -75,13 +79,20 @@ impl AppState {
         {
             db = db.with_read_replica(read_url, config.db_pool_size)?;
         }
-        Ok(AppState::with(config, db, verifier, Clock::System))
+        AppState::with(config, db, verifier, Clock::System)
     }
 
-    pub fn with(config: Config, db: Db, verifier: Verifier, clock: Clock) -> AppState {
+    pub fn with(
+        config: Config,
+        db: Db,
+        verifier: Verifier,
+        clock: Clock,
+    ) -> Result<AppState, String> {
         let limiter = crate::limits::RateLimiter::new(config.rate_limit);
         let answers = crate::graphql::answers::AnswerCache::new(config.answer_cache_mb);
-        AppState {
+        let webhook_key = crate::delivery::key_of(&config)?;
+        let webhook_client = crate::delivery::client(config.webhook_allow_private)?;
+        Ok(AppState {
             db,
             verifier,
             config,
@@ -93,7 +104,9 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             limiter,
             started: Instant::now(),
-        }
+            webhook_key,
+            webhook_client,
+        })
     }
 
     /// The context of one request for this caller.
@@ -279,7 +292,13 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(crate::rest::compliance::compliance)
             .service(crate::rest::events::events)
             .service(crate::rest::responses::list_item_responses)
-            .service(crate::rest::actions::list_all_actions),
+            .service(crate::rest::actions::list_all_actions)
+            .service(crate::rest::webhooks::create_webhook)
+            .service(crate::rest::webhooks::list_webhooks)
+            .service(crate::rest::webhooks::get_webhook)
+            .service(crate::rest::webhooks::delete_webhook)
+            .service(crate::rest::webhooks::list_deliveries)
+            .service(crate::rest::webhooks::ping_webhook),
     )
     .service(crate::ops::healthz)
     .service(crate::ops::readyz);
@@ -515,6 +534,7 @@ pub fn serve(state: AppState, listen: &str) -> std::io::Result<(Server, std::net
         actix_web::rt::spawn(metrics);
     }
     crate::jobs::start(state.clone());
+    crate::delivery::start(state.clone());
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
         .worker_max_blocking_threads(db_threads)

@@ -223,6 +223,22 @@ pub struct Config {
         global = true
     )]
     pub reminder_interval_secs: u64,
+
+    /// Allow `http` and private, loopback and link-local addresses as webhook targets (for
+    /// development and tests only).
+    #[arg(long, env = "OVERSIGHT_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_private: bool,
+
+    /// The key webhook secrets are sealed with at rest: base64 of 32 bytes. Without it,
+    /// embedded mode generates one into the database's directory, and otherwise it is derived
+    /// from `OVERSIGHT_JWT_SECRET` (docs/OPERATIONS.md, "Webhooks").
+    #[arg(
+        long,
+        env = "OVERSIGHT_WEBHOOK_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_key: Option<Secret>,
 }
 
 impl Config {
@@ -250,6 +266,8 @@ impl Config {
             db_threads: 0,
             answer_cache_mb: 64,
             reminder_interval_secs: 0,
+            webhook_allow_private: true,
+            webhook_key: None,
         }
     }
 

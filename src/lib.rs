@@ -6,7 +6,7 @@
 
 pub use oversight_domain::{
     actions, audit, compliance, context, csv, db, demo, error, events, forces, inspections, items,
-    pcc_responses, reminders, responses, section55, seed, types, validate, write,
+    pcc_responses, reminders, responses, section55, seed, types, validate, webhooks, write,
 };
 pub use oversight_graphql as graphql;
 
@@ -14,6 +14,7 @@ pub mod app; // the actix application, shared state, the request's principal and
 pub mod auth; // token checking: one secret or key, or the providers of a trust file
 pub mod cli; // the command line: serve, migrate, seed, token, trust check
 pub mod config; // configuration from the environment
+pub mod delivery; // sending webhooks: the worker, its HTTP client, the sealing key
 pub mod graphql_http; // `/graphql`: the handlers, the answer cache, GraphiQL
 pub mod jobs; // beside serving: the reminder loop
 pub mod limits; // the request rate limit

@@ -526,3 +526,163 @@ both_backends!(
         eprintln!("{}: {cells} document cells asserted", app.backend_name);
     }
 );
+
+/// Webhooks per caller: a webhook is its creator's (and admin's) alone; anyone signed in may
+/// register one.
+//                       anon own  oth  ed   edo  jnt  opc  opco anl  insp adm
+#[rustfmt::skip]
+const WEBHOOKS: [(&str, [u16; 11]); 6] = [
+    ("POST webhooks",       [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET webhooks",        [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET webhook",         [401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 200]),
+    ("GET deliveries",      [401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 200]),
+    ("POST ping",           [401, 404, 404, 202, 404, 404, 404, 404, 404, 404, 202]),
+    ("DELETE webhook",      [401, 404, 404, 204, 404, 404, 404, 404, 404, 404, 404]),
+];
+
+both_backends!(
+    every_role_against_every_webhook_endpoint,
+    |app| async move {
+        let rx = common::receiver::Receiver::start();
+        let hook = app
+            .post("/v1/webhooks")
+            .token(&app.editor("norfolk"))
+            .json(json!({"url": rx.url("/")}))
+            .send()
+            .await
+            .json();
+        let id = hook["id"].as_str().unwrap();
+        let call = |name, method, path: String, body: Option<Value>| Call {
+            name,
+            method,
+            path,
+            body,
+        };
+        let calls = [
+            call(
+                "POST webhooks",
+                "POST",
+                "/v1/webhooks".into(),
+                Some(json!({"url": rx.url("/{caller}")})),
+            ),
+            call("GET webhooks", "GET", "/v1/webhooks".into(), None),
+            call("GET webhook", "GET", format!("/v1/webhooks/{id}"), None),
+            call(
+                "GET deliveries",
+                "GET",
+                format!("/v1/webhooks/{id}/deliveries"),
+                None,
+            ),
+            call("POST ping", "POST", format!("/v1/webhooks/{id}/ping"), None),
+            // The creator deletes it first: admin then finds nothing.
+            call(
+                "DELETE webhook",
+                "DELETE",
+                format!("/v1/webhooks/{id}"),
+                None,
+            ),
+        ];
+        let tokens = tokens(&app);
+        let mut failures = vec![];
+        for (name, expected) in WEBHOOKS.iter() {
+            let c = calls.iter().find(|c| c.name == *name).unwrap();
+            for (i, token) in tokens.iter().enumerate() {
+                let mut req = app
+                    .req(c.method.parse().unwrap(), &c.path)
+                    .maybe_token(token.as_deref());
+                if let Some(b) = &c.body {
+                    let text = b.to_string().replace("{caller}", CALLERS[i]);
+                    req = req.json(serde_json::from_str(&text).unwrap());
+                }
+                let res = req.send().await;
+                if res.status.as_u16() != expected[i] {
+                    failures.push(format!(
+                        "{name} as {}: expected {}, got {} {}",
+                        CALLERS[i],
+                        expected[i],
+                        res.status,
+                        res.text()
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+);
+
+// What each caller's webhook is sent of Norfolk's work, as a draft and once submitted: exactly
+// what the caller may read of it (the `GET item response` rows above).
+both_backends!(every_role_is_sent_what_it_may_read, |app| async move {
+    let f = app.fixture().await;
+    let rx = common::receiver::Receiver::start();
+    let tokens = tokens(&app);
+    for (i, token) in tokens.iter().enumerate().skip(1) {
+        let res = app
+            .post("/v1/webhooks")
+            .token(token.as_deref().unwrap())
+            .json(json!({"url": rx.url(&format!("/{}", CALLERS[i])), "events": ["item_response.create", "item_response.update"]}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    let editor = app.editor("norfolk");
+    let answer = |n: usize| {
+        let (app, editor, rec) = (&app, &editor, &f.rec);
+        async move {
+            let res = common::put_any(
+                app,
+                &format!("/v1/forces/norfolk/items/{rec}/response"),
+                editor,
+                json!({"acceptance": "accepted", "response": format!("answer {n}")}),
+            )
+            .await;
+            assert!(res.status.is_success(), "{}", res.text());
+        }
+    };
+    let sent_to = |from: usize| -> Vec<bool> {
+        let got = rx.received();
+        CALLERS
+            .iter()
+            .map(|c| got[from..].iter().any(|r| r.path == format!("/{c}")))
+            .collect()
+    };
+    answer(0).await;
+    while oversight::delivery::pass(&app.state, oversight::types::now())
+        .await
+        .unwrap()
+        .claimed
+        > 0
+    {}
+    let row = |table: &[(&str, [u16; 11]); 13]| -> Vec<bool> {
+        let r = table
+            .iter()
+            .find(|(n, _)| *n == "GET item response")
+            .unwrap()
+            .1;
+        let mut v: Vec<bool> = r.iter().map(|s| *s == 200).collect();
+        v[0] = false; // anonymous callers register nothing
+        v
+    };
+    assert_eq!(sent_to(0), row(&DRAFT), "draft, per caller {CALLERS:?}");
+    let seen = rx.received().len();
+    app.put(&format!(
+        "/v1/forces/norfolk/inspections/{}/response",
+        f.inspection
+    ))
+    .token(&editor)
+    .json(json!({"comments": "c", "status": "submitted"}))
+    .send()
+    .await;
+    answer(1).await;
+    while oversight::delivery::pass(&app.state, oversight::types::now())
+        .await
+        .unwrap()
+        .claimed
+        > 0
+    {}
+    assert_eq!(
+        sent_to(seen),
+        row(&SUBMITTED),
+        "submitted, per caller {CALLERS:?}"
+    );
+});

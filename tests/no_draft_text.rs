@@ -1,7 +1,9 @@
 //! A property of the whole service: for a random sequence of writes by several forces,
 //! nothing an outsider reads — REST, GraphQL, the Section 55 document, the change feed, CSV
-//! exports — holds text that has only ever existed in a draft. Outsiders: an anonymous caller,
-//! a national analyst, and another force's viewer. On SQLite and on PostgreSQL, with several
+//! exports, the deliveries of their webhooks — holds text that has only ever existed in a draft,
+//! and no webhook is sent an event its creator's feed does not show. Outsiders: an anonymous
+//! caller, a national analyst, and another force's viewer. Actions fall due in the past, so
+//! the reminders of drafts are in the feed too. On SQLite and on PostgreSQL, with several
 //! seeds.
 
 mod common;
@@ -146,7 +148,7 @@ async fn step(app: &TestApp, f: &Fixture, model: &mut Model, rng: &mut Rng, n: u
             let res = app
                 .post(&format!("{base}/items/{}/actions", f.rec))
                 .token(&editor)
-                .json(json!({"title": text, "owner": format!("{text}-owner")}))
+                .json(json!({"title": text, "owner": format!("{text}-owner"), "due_on": "2025-06-01"}))
                 .send()
                 .await;
             if res.status.is_success() {
@@ -335,6 +337,23 @@ async fn outsider_reads(app: &TestApp, f: &Fixture, token: Option<&str>) -> Vec<
     out
 }
 
+/// Every page of the feed `token` reads, as text.
+async fn whole_feed(app: &TestApp, token: &str) -> String {
+    let mut out = String::new();
+    let mut path = "/v1/events?limit=100".to_string();
+    loop {
+        let page = app.get(&path).token(token).send().await.json();
+        if page["events"].as_array().unwrap().is_empty() {
+            return out;
+        }
+        out.push_str(&page["events"].to_string());
+        path = format!(
+            "/v1/events?limit=100&after={}",
+            page["next_cursor"].as_str().unwrap()
+        );
+    }
+}
+
 async fn run(app: TestApp, seed: u64) {
     let f = app.fixture().await;
     let mut rng = Rng(seed);
@@ -348,12 +367,52 @@ async fn run(app: TestApp, seed: u64) {
         ("analyst", Some(app.analyst())),
         ("essex viewer", Some(app.viewer("essex"))),
     ];
+    let rx = common::receiver::Receiver::start();
+    for (who, token) in &outsiders {
+        if let Some(token) = token {
+            let res = app
+                .post("/v1/webhooks")
+                .token(token)
+                .json(json!({"url": rx.url(&format!("/{}", who.replace(' ', "-")))}))
+                .send()
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text());
+        }
+    }
     let mut log = vec![];
     let mut reads = 0;
+    let mut deliveries = 0;
     for n in 0..60 {
         log.push(step(&app, &f, &mut model, &mut rng, n).await);
         if n % 15 == 14 {
+            oversight::jobs::remind(&app.state).await.unwrap();
+            while oversight::delivery::pass(&app.state, oversight::types::now())
+                .await
+                .unwrap()
+                .claimed
+                > 0
+            {}
             let secrets = model.secrets();
+            for (who, token) in &outsiders {
+                let Some(token) = token else { continue };
+                let feed = whole_feed(&app, token).await;
+                let path = format!("/{}", who.replace(' ', "-"));
+                for r in rx.received().iter().filter(|r| r.path == path) {
+                    deliveries += 1;
+                    let cursor = r.json()["data"]["cursor"].as_str().unwrap().to_string();
+                    assert!(
+                        feed.contains(&cursor),
+                        "seed {seed}: {who}'s webhook was sent {} which its feed does not show",
+                        r.body
+                    );
+                    for s in &secrets {
+                        assert!(
+                            !r.body.contains(s.as_str()),
+                            "seed {seed}: {who}'s webhook got {s}"
+                        );
+                    }
+                }
+            }
             for (who, token) in &outsiders {
                 for (what, text) in outsider_reads(&app, &f, token.as_deref()).await {
                     reads += 1;
@@ -373,7 +432,7 @@ async fn run(app: TestApp, seed: u64) {
         "seed {seed}: the sequence left no draft to hide"
     );
     eprintln!(
-        "{} seed {seed}: {} texts written, {} never readable outside their force, {reads} outsider reads checked",
+        "{} seed {seed}: {} texts written, {} never readable outside their force, {reads} outsider reads and {deliveries} webhook deliveries checked",
         app.backend_name,
         model.written.len(),
         model.secrets().len()

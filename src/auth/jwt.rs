@@ -290,6 +290,20 @@ impl Verifier {
         })
     }
 
+    /// Whether a principal verified earlier (a webhook's creator, as it registered) would
+    /// still be granted now: its issuer still trusted, for every force and role it holds. The
+    /// trust file's grants are the only part of a principal the service can look at again
+    /// without a token; as a token claiming more is refused, never trimmed, so is this.
+    pub fn still_grants(&self, p: &Principal) -> bool {
+        match (&self.mode, &p.issuer) {
+            (Mode::Single(_), None) => true,
+            (Mode::Single(_), Some(_)) | (Mode::Federated(_), None) => false,
+            (Mode::Federated(f), Some(_)) => {
+                super::trust::still_grants(f.ring.issuers.iter().map(|i| &i.issuer), p)
+            }
+        }
+    }
+
     /// `/metrics`: tokens refused by reason, and each trusted issuer's keys.
     pub fn render_metrics(&self, out: &mut String) {
         use std::fmt::Write;
@@ -430,7 +444,7 @@ fn embedded_secret(config: &Config) -> Result<Secret, String> {
     Ok(Secret::new(secret))
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

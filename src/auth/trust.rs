@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
-use super::Role;
+use super::{Principal, Role};
 
 /// Default most an issuer's token may live (`exp - iat`): 12 hours.
 pub const DEFAULT_MAX_LIFETIME_SECS: u64 = 43_200;
@@ -345,6 +345,19 @@ impl TrustFile {
     }
 }
 
+/// Whether the issuers trusted now would grant a principal one of them granted before: its
+/// issuer still listed, and allowed every force and role the principal holds.
+pub fn still_grants<'a>(issuers: impl IntoIterator<Item = &'a Issuer>, p: &Principal) -> bool {
+    let Some(name) = &p.issuer else {
+        return false;
+    };
+    issuers.into_iter().any(|issuer| {
+        issuer.name == *name
+            && p.forces.iter().all(|force| issuer.forces.allows(force))
+            && p.roles.iter().all(|role| issuer.roles.contains(role))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +392,28 @@ max_lifetime_secs = 3600
 
     fn parse_text(text: &str) -> Result<TrustFile, String> {
         parse(Path::new("/etc/oversight/trust.toml"), text, &known())
+    }
+
+    #[test]
+    fn a_principal_is_still_granted_only_what_its_issuer_grants_now() {
+        let t = parse_text(GOOD).unwrap();
+        let mut p = Principal::new("u", &[Role::ForceEditor], &["norfolk"]);
+        p.issuer = Some("norfolk-suffolk".into());
+        assert!(still_grants(&t.issuers, &p));
+        // The force left the issuer's scope, or the role its grants, or the issuer the file.
+        let narrowed = parse_text(&GOOD.replace(
+            r#"forces = ["norfolk", "suffolk"]"#,
+            r#"forces = ["suffolk"]"#,
+        ))
+        .unwrap();
+        assert!(!still_grants(&narrowed.issuers, &p));
+        p.roles.push(Role::Analyst);
+        assert!(!still_grants(&t.issuers, &p));
+        p.roles.pop();
+        p.issuer = Some("gone".into());
+        assert!(!still_grants(&t.issuers, &p));
+        p.issuer = None;
+        assert!(!still_grants(&t.issuers, &p));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod items;
 pub mod pcc_responses;
 pub mod responses;
 pub mod section55;
+pub mod webhooks;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod receiver;
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -340,7 +341,7 @@ impl TestApp {
             db = db.with_read_replica(&read, config.db_pool_size).unwrap();
         }
         let verifier = Verifier::from_config(&config).unwrap();
-        let state = web::Data::new(AppState::with(config, db, verifier, clock));
+        let state = web::Data::new(AppState::with(config, db, verifier, clock).expect("state"));
         let svc = atest::init_service(oversight::app::app(state.clone())).await;
         let svc = boxed::service(svc.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         TestApp {

@@ -66,6 +66,18 @@ pub fn decided_on(p: &Principal, c: &Context) -> Vec<u8> {
 const FORCE_ROLES: [Role; 3] = [Role::ForceViewer, Role::ForceEditor, Role::OpccEditor];
 const NATIONAL_READERS: [Role; 3] = [Role::Analyst, Role::Inspectorate, Role::Admin];
 
+/// Whether the caller may see and manage a webhook: the one who registered it (the same
+/// subject of the same issuer), or an admin. Anyone else is told it does not exist.
+pub fn can_manage_webhook(p: &Principal, owner_sub: &str, owner_issuer: Option<&str>) -> bool {
+    p.roles.contains(&Role::Admin)
+        || (p.sub.as_deref() == Some(owner_sub) && p.issuer.as_deref() == owner_issuer)
+}
+
+/// Whether the caller's list of webhooks is everyone's (admin) rather than its own.
+pub fn lists_every_webhook(p: &Principal) -> bool {
+    p.roles.contains(&Role::Admin)
+}
+
 /// Whether the caller is one of the force's own people (any force role, token naming it).
 pub fn is_member(p: &Principal, force: &str) -> bool {
     p.acts_for(force) && p.has_any(&FORCE_ROLES)

@@ -19,6 +19,11 @@ impl Key {
         &self.0
     }
 
+    /// A key given by configuration (`OVERSIGHT_WEBHOOK_KEY`) rather than made here.
+    pub fn from_bytes(bytes: [u8; 32]) -> Key {
+        Key(Arc::new(bytes))
+    }
+
     #[cfg(test)]
     pub fn for_tests(bytes: [u8; 32]) -> Key {
         Key(Arc::new(bytes))

@@ -637,6 +637,15 @@ pub fn lock_row(
     Ok(())
 }
 
+/// The `n`th bound parameter of a statement written as text: `$n` on PostgreSQL, `?n` on
+/// SQLite.
+pub fn placeholder(conn: &DbConn, n: usize) -> String {
+    match conn {
+        DbConn::Pg(_) => format!("${n}"),
+        DbConn::Sqlite(_) => format!("?{n}"),
+    }
+}
+
 /// The SQL form of the read rule for rows of force work in cross-force lists
 /// (`policy::work_scope`: every force's at every stage, the caller's own forces' at every
 /// stage, other forces' once the chief constable's response is submitted) and of the embargo

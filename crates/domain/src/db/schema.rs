@@ -208,7 +208,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        owner_sub -> Text,
+        owner_issuer -> Nullable<Text>,
+        principal -> Text,
+        url -> Text,
+        events -> Text,
+        forces -> Text,
+        active -> Bool,
+        secret -> Text,
+        position -> BigInt,
+        next_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (n) {
+        n -> BigInt,
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Nullable<BigInt>,
+        kind -> Text,
+        body -> Text,
+        attempts -> Integer,
+        status -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+        first_attempt_at -> Nullable<Timestamp>,
+        next_at -> Timestamp,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(policing_bodies -> forces (force_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(inspection_forces -> inspections (inspection_id));
 diesel::joinable!(inspection_forces -> forces (force_id));
 diesel::joinable!(items -> inspections (inspection_id));
@@ -230,6 +269,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_keys,
     audit_events,
     reminders,
+    webhooks,
+    webhook_deliveries,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

@@ -51,56 +51,97 @@ pub async fn feed(ctx: &Ctx, after: Option<String>, limit: i64) -> AppResult<Eve
     let c = ctx.clone();
     ctx.db
         .run_read(move |conn| {
-            let mut events = Vec::new();
-            let mut position = start;
-            // Where the page ends for the caller: its last event, or where it started.
-            let mut resume = start;
-            let mut scanned = 0;
-            loop {
-                let batch = (limit * 4).min(MAX_SCAN - scanned).max(1);
-                let rows: Vec<AuditRow> = audit_events::table
-                    .filter(audit_events::id.gt(position))
-                    .order(audit_events::id)
-                    .limit(batch)
-                    .select(AuditRow::as_select())
-                    .load(conn)?;
-                let fetched = rows.len() as i64;
-                scanned += fetched;
-                let visible = Visibility::of(conn, &c, &rows)?;
-                for row in rows {
-                    position = row.id;
-                    if visible.allows(&c, &row) {
-                        resume = row.id;
-                        events.push(Event {
-                            cursor: super::cursor::seal(&key, row.id),
-                            at: row.at.into(),
-                            entity: Entity::from_db(&row.entity)?,
-                            force_id: row.force_id,
-                            entity_id: row.entity_id,
-                            action: row.action,
-                        });
-                        if events.len() as i64 == limit {
-                            break;
-                        }
-                    }
-                }
-                if events.len() as i64 >= limit || fetched < batch {
-                    break;
-                }
-                if scanned >= MAX_SCAN {
-                    // A run of changes the caller may not read, longer than one request scans:
-                    // resume past it, or the caller would never get beyond it.
-                    resume = position;
-                    break;
-                }
-            }
+            let scan = scan(conn, &c, &key, start, limit, MAX_SCAN)?;
+            // Where the page ends for the caller: its last event, or where it started; past
+            // a run of changes it may not read longer than one request scans, or it would
+            // never get beyond it.
+            let resume = if scan.cut_short {
+                scan.position
+            } else {
+                scan.events.last().map(|(id, _)| *id).unwrap_or(start)
+            };
             let next_cursor = (resume > 0).then(|| super::cursor::seal(&key, resume));
             Ok(EventPage {
-                events,
+                events: scan.events.into_iter().map(|(_, e)| e).collect(),
                 next_cursor,
             })
         })
         .await
+}
+
+/// What one read of the feed found: the events the caller may read, each with its position,
+/// and how far it read.
+pub struct Scan {
+    pub events: Vec<(i64, Event)>,
+    /// The last change read, readable or not.
+    pub position: i64,
+    /// Whether it stopped after `max_scan` changes rather than at `limit` events or the end.
+    pub cut_short: bool,
+}
+
+/// Reads up to `limit` events after `start` that the caller may read, looking at `max_scan`
+/// changes at most: the feed's one query, for every way the feed leaves the service (the
+/// feed itself, webhooks).
+pub fn scan(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    key: &crate::db::keys::Key,
+    start: i64,
+    limit: i64,
+    max_scan: i64,
+) -> AppResult<Scan> {
+    let mut events = Vec::new();
+    let mut position = start;
+    let mut scanned = 0;
+    loop {
+        let batch = (limit * 4).min(max_scan - scanned).max(1);
+        let rows: Vec<AuditRow> = audit_events::table
+            .filter(audit_events::id.gt(position))
+            .order(audit_events::id)
+            .limit(batch)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        let fetched = rows.len() as i64;
+        scanned += fetched;
+        let visible = Visibility::of(conn, ctx, &rows)?;
+        for row in rows {
+            position = row.id;
+            if visible.allows(ctx, &row) {
+                events.push((
+                    row.id,
+                    Event {
+                        cursor: super::cursor::seal(key, row.id),
+                        at: row.at.into(),
+                        entity: Entity::from_db(&row.entity)?,
+                        force_id: row.force_id,
+                        entity_id: row.entity_id,
+                        action: row.action,
+                    },
+                ));
+                if events.len() as i64 == limit {
+                    return Ok(Scan {
+                        events,
+                        position,
+                        cut_short: false,
+                    });
+                }
+            }
+        }
+        if fetched < batch {
+            return Ok(Scan {
+                events,
+                position,
+                cut_short: false,
+            });
+        }
+        if scanned >= max_scan {
+            return Ok(Scan {
+                events,
+                position,
+                cut_short: true,
+            });
+        }
+    }
 }
 
 /// What the caller may read of a batch of events, decided on the records' current state.

@@ -86,20 +86,15 @@ struct ActionCandidate {
     due_on: NaiveDate,
 }
 
-/// The `n`th bound parameter: `$n` on PostgreSQL, `?n` on SQLite.
-fn placeholder(conn: &DbConn, n: usize) -> String {
-    match conn {
-        DbConn::Pg(_) => format!("${n}"),
-        DbConn::Sqlite(_) => format!("?{n}"),
-    }
-}
-
 /// Every force–inspection pair (the inspection published, in the force's scope as the
 /// compliance figures count it) with no PCC response published, whose deadline is at most
 /// `DUE_SOON_DAYS` away and whose `overdue` reminder is not out yet.
 fn section55_candidates(conn: &mut DbConn, today: Date) -> AppResult<Vec<Due>> {
     let soon = today.0 + chrono::Duration::days(crate::section55::rules::DUE_SOON_DAYS);
-    let (a, b) = (placeholder(conn, 1), placeholder(conn, 2));
+    let (a, b) = (
+        crate::db::placeholder(conn, 1),
+        crate::db::placeholder(conn, 2),
+    );
     let sql = format!(
         "SELECT p.inspection_id, p.force_id, i.section55_deadline AS deadline, i.published_on, \
            EXISTS (SELECT 1 FROM reminders r WHERE r.kind = '{due_soon}' \
@@ -153,7 +148,7 @@ fn action_candidates(conn: &mut DbConn, today: Date) -> AppResult<Vec<Due>> {
     let sql = format!(
         "SELECT a.id, a.force_id, a.inspection_id, a.due_on FROM actions a \
          WHERE a.due_on < {today} AND a.status NOT IN ({closed}) AND NOT a.overdue_reminded",
-        today = placeholder(conn, 1),
+        today = crate::db::placeholder(conn, 1),
     );
     let rows: Vec<ActionCandidate> = diesel::sql_query(sql)
         .bind::<SqlDate, _>(today.0)

@@ -158,9 +158,63 @@ pub fn target(text: &str, allow_private: bool) -> Result<Target, AppError> {
     })
 }
 
+/// Bytes of an answer's body kept with a delivery (the rest is not read).
+pub const RESPONSE_KEPT_BYTES: usize = 1024;
+
+/// How long a delivery is retried before it is marked `failed`.
+pub const RETRY_FOR_SECS: i64 = 86_400;
+
+/// Cuts `text` to at most `bytes`, at a character boundary.
+pub fn cut(text: &mut String, bytes: usize) {
+    if text.len() > bytes {
+        let mut end = bytes;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+/// The wait before the next attempt after `attempts` failed ones: 5 s, doubling each time up
+/// to an hour, each spread by up to a fifth either way (`jitter` in `[0, 1)`) so that
+/// receivers back from an outage are not met by every retry at once.
+pub fn retry_delay(attempts: i32, jitter: f64) -> chrono::Duration {
+    let doublings = attempts.clamp(1, 30) - 1;
+    let base = (5.0 * 2f64.powi(doublings)).min(3_600.0);
+    let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    chrono::Duration::milliseconds((base * spread * 1_000.0) as i64)
+}
+
+/// Whether a delivery first tried at `first` and failing at `now` has been retried long
+/// enough.
+pub fn gives_up(first: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> bool {
+    now - first >= chrono::Duration::seconds(RETRY_FOR_SECS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retries_start_near_five_seconds_and_grow_to_an_hour_for_a_day() {
+        let secs = |n, j| retry_delay(n, j).num_milliseconds() as f64 / 1_000.0;
+        assert_eq!(secs(1, 0.5), 5.0);
+        assert_eq!(secs(1, 0.0), 4.0);
+        assert!(secs(1, 0.999) < 6.0);
+        assert_eq!(secs(2, 0.5), 10.0);
+        assert_eq!(secs(3, 0.5), 20.0);
+        assert_eq!(secs(12, 0.5), 3_600.0);
+        assert_eq!(secs(500, 0.5), 3_600.0);
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        assert!(!gives_up(t, t + chrono::Duration::seconds(86_399)));
+        assert!(gives_up(t, t + chrono::Duration::seconds(86_400)));
+        let mut s = "ab\u{e9}".to_string();
+        cut(&mut s, 3);
+        assert_eq!(s, "ab");
+    }
 
     #[test]
     fn signatures_follow_the_standard_webhooks_example() {
