@@ -1511,32 +1511,18 @@ both_backends!(
     a_query_asked_again_of_unchanged_data_is_answered_as_before,
     |app| async move {
         let (_, opcc, vars) = asking_norfolk(&app).await;
-        // On PostgreSQL the version is the server's snapshot, which other tests' writes move: a
-        // pair of asks proves the reuse where nothing moved it.
-        let mut observed = false;
-        for _ in 0..50 {
-            let before = app.db().data_version().await.unwrap();
-            let (_, reused0) = answers_counted(&app).await;
-            let first = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
-            let statements = app.db().statements();
-            let second = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
-            let second_cost = app.db().statements() - statements;
-            let after = app.db().data_version().await.unwrap();
-            let (_, reused) = answers_counted(&app).await;
-            assert_eq!(first, second);
-            if before == after {
-                assert!(reused > reused0, "the second ask ran again");
-                // The data version's one statement, and nothing else.
-                assert_eq!(second_cost, 1, "{}", app.backend_name);
-                observed = true;
-                break;
-            }
-        }
-        if app.backend_name == "sqlite" {
-            assert!(observed, "SQLite's data version moved with no writes");
-        } else if !observed {
-            eprintln!("PostgreSQL's snapshot moved during every pair of asks: reuse not observed");
-        }
+        let before = app.db().data_version().await.unwrap();
+        let (_, reused0) = answers_counted(&app).await;
+        let first = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
+        let statements = app.db().statements();
+        let second = app.gql_text(Some(&opcc), ANSWERED, vars.clone()).await;
+        let second_cost = app.db().statements() - statements;
+        let (_, reused) = answers_counted(&app).await;
+        assert_eq!(first, second);
+        assert_eq!(app.db().data_version().await.unwrap(), before);
+        assert!(reused > reused0, "the second ask ran again");
+        // The data version's one statement, and nothing else.
+        assert_eq!(second_cost, 1, "{}", app.backend_name);
     }
 );
 
@@ -1572,8 +1558,9 @@ both_backends!(
         };
         assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), Value::Null);
         ask(opcc.clone()).await;
-        // A write through this instance, through another, and straight into the database: each
-        // is seen by the next ask, however often the question was answered before.
+        // A write through this instance, through another, and straight into the database (with
+        // the data epoch moved, as docs/OPERATIONS.md asks of an operator's SQL): each is seen
+        // by the next ask, however often the question was answered before.
         respond("accepted", "this instance").await;
         assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), "ACCEPTED");
         assert_eq!(acceptance_of(&ask(opcc.clone()).await, 2), "ACCEPTED");
@@ -1587,6 +1574,9 @@ both_backends!(
             use diesel::RunQueryDsl;
             let mut conn = app.db().conn().unwrap();
             diesel::sql_query("UPDATE item_responses SET acceptance = 'not_accepted'")
+                .execute(&mut **conn)
+                .unwrap();
+            diesel::sql_query("UPDATE data_epoch SET epoch = epoch + 1")
                 .execute(&mut **conn)
                 .unwrap();
         }
@@ -1608,7 +1598,8 @@ both_backends!(
         let before = title(&app.gql(Some(&opcc), ANSWERED, vars.clone()).await);
         let mut conn = app.db().conn().unwrap();
         conn.batch_execute(&format!(
-            "BEGIN; UPDATE inspections SET title = 'Renamed' WHERE id = '{}'",
+            "BEGIN; UPDATE inspections SET title = 'Renamed' WHERE id = '{}'; \
+             UPDATE data_epoch SET epoch = epoch + 1",
             f.inspection
         ))
         .unwrap();

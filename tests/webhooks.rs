@@ -662,3 +662,39 @@ both_backends!(
         drop(binary);
     }
 );
+
+const ASKED: &str = r#"query($id: ID!) { inspection(id: $id) { title
+    items(first: 10) { edges { node { number response(forceId: "norfolk") { acceptance } } } } } }"#;
+
+both_backends!(
+    deliveries_leave_kept_answers_standing_and_changes_do_not,
+    |app| async move {
+        let f = app.fixture().await;
+        let rx = Receiver::start();
+        let opcc = app.opcc("norfolk");
+        let vars = json!({"id": f.inspection});
+        register(&app, &opcc, json!({"url": rx.url("/")})).await;
+        answer(&app, &f, "first").await;
+        let version = app.db().data_version().await.unwrap();
+        let first = app.gql_text(Some(&opcc), ASKED, vars.clone()).await;
+        // Queueing, sending, recording, a ping: bookkeeping, not data.
+        let pass = deliver(&app, now()).await;
+        assert_eq!(pass.delivered, 1);
+        assert_eq!(app.db().data_version().await.unwrap(), version);
+        let statements = app.db().statements();
+        assert_eq!(app.gql_text(Some(&opcc), ASKED, vars.clone()).await, first);
+        assert_eq!(app.db().statements() - statements, 1, "answered as kept");
+        // A change through the service moves it; so does a write around the feed.
+        answer(&app, &f, "second").await;
+        let changed = app.db().data_version().await.unwrap();
+        assert_ne!(changed, version);
+        let statements = app.db().statements();
+        app.gql_text(Some(&opcc), ASKED, vars.clone()).await;
+        assert!(app.db().statements() - statements > 1, "asked again");
+        app.db()
+            .transaction(|conn| oversight::db::data_changed(conn))
+            .await
+            .unwrap();
+        assert_ne!(app.db().data_version().await.unwrap(), changed);
+    }
+);

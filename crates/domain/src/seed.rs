@@ -203,6 +203,8 @@ pub fn national(db: &Db, options: &NationalOptions) -> AppResult<Loaded> {
         n += chunk;
     }
     crate::actions::service::retally_all(&mut conn)?;
+    // Written around the feed: kept answers must not outlive it.
+    crate::db::data_changed(&mut conn)?;
     // Statistics for the planner, and the visibility map set, so that the covering indexes
     // answer with index-only scans from the start rather than after autovacuum gets round to
     // the new rows.

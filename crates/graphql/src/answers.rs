@@ -10,8 +10,8 @@
 //!   The day also moves deadlines and embargoes.
 //! - **When it is served**: only while the data's version (`Db::data_version`, read from the
 //!   database before every query) is the one the answer was computed under. Every instance
-//!   reads it from the database, so a write through another instance, or by any other client,
-//!   is seen at once; no instance needs telling. The version is read before the query runs,
+//!   reads it from the database, so a write through another instance is seen at once, and no
+//!   instance needs telling; bookkeeping (webhook deliveries, reminder keys) does not move it. The version is read before the query runs,
 //!   so an answer holds at least what its version names (it may hold more, and is then
 //!   served only to requests that began before that change was visible).
 //! - **Bounds**: `OVERSIGHT_ANSWER_CACHE_MB` (0 turns keeping off); answers of one version

@@ -5,6 +5,7 @@ pub mod keys;
 pub mod schema;
 pub mod tls;
 mod version;
+pub use version::data_changed;
 
 use std::path::PathBuf;
 use std::sync::Arc;

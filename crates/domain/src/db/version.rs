@@ -1,48 +1,61 @@
 //! The version of what the database holds, for answers kept across requests
 //! (`graphql::answers`): a tag that changes whenever committed data may have changed, read
-//! from the database itself, so that every instance on one database (and any other client
-//! writing to it) is seen, and nothing has to be told when data changes.
+//! from the database itself, so that every instance on one database is seen, and nothing has
+//! to be told when data changes.
 //!
-//! - **PostgreSQL**: the primary's current snapshot (`pg_current_snapshot()`: the oldest
-//!   transaction still running, the first not yet completed, and those running between), with
-//!   its start time. Every change of data is made by a transaction with an id, and its commit
-//!   (or abort) changes every snapshot taken after it; two equal snapshots see exactly the same
-//!   transactions, so the same data. Snapshots only grow with time, so statements run after the
-//!   version was read see at least what it names. A read replica has no such tag: on a hot
-//!   standby the snapshot leaves out the transactions recorded as subtransactions, so its
-//!   data can move under an unchanged snapshot, and behind a load balancer the version and the
-//!   query may read different replicas. An answer that read the replica is therefore not
-//!   kept at all ([`Db::read_the_replica`]).
-//! - **SQLite**: `PRAGMA data_version` on a connection of its own, which changes whenever any
-//!   other connection (the pool's, another process's) commits; a commit is visible to the
-//!   statements that follow once it shows there.
+//! The tag is the change feed's last position (`audit_events.id`), the data epoch
+//! (`data_epoch`) and the number of migrations applied; on PostgreSQL also the server's start
+//! time (a restored server never shares a tag).
+//!
+//! - Every change the service makes to what it serves writes a feed event in its own
+//!   transaction, and feed positions are taken in commit order (`audit::in_commit_order`): once
+//!   position `n` is visible, every change up to it is, so two equal positions name the same
+//!   changes. The version is read before a query runs, so the query sees at least what the
+//!   version names.
+//! - Writes that go around the feed move the epoch in their own transaction (seeding,
+//!   reference data; an operator's own SQL must too: docs/OPERATIONS.md); a migration moves
+//!   the count.
+//! - Bookkeeping moves none of them: webhook deliveries and leases, reminder keys and service
+//!   keys write no feed event, so notifications running leave kept answers standing. (The
+//!   server's snapshot, the tag before, moved with every one of those writes.)
+//! - A read replica is not asked: behind a load balancer the version and the query may read
+//!   different replicas, so an answer that read the replica is not kept at all
+//!   ([`Db::read_the_replica`]).
 
 use diesel::RunQueryDsl;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::{Db, DbConn};
 use crate::error::AppError;
 
 #[derive(diesel::QueryableByName)]
-struct Snapshot {
+struct Version {
     #[diesel(sql_type = Text)]
-    snapshot: String,
+    version: String,
 }
 
-#[derive(diesel::QueryableByName)]
-struct DataVersion {
-    #[diesel(sql_type = BigInt)]
-    data_version: i64,
+const PG_VERSION: &str = "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_events)::text \
+     || '.' || (SELECT epoch FROM data_epoch)::text \
+     || '.' || (SELECT COUNT(*) FROM __diesel_schema_migrations)::text \
+     || '@' || pg_postmaster_start_time()::text AS version";
+
+const SQLITE_VERSION: &str = "SELECT 'sqlite:' || (SELECT COALESCE(MAX(id), 0) FROM audit_events) \
+     || '.' || (SELECT epoch FROM data_epoch) \
+     || '.' || (SELECT COUNT(*) FROM __diesel_schema_migrations) AS version";
+
+fn version(conn: &mut DbConn) -> Result<String, AppError> {
+    let sql = match conn {
+        DbConn::Pg(_) => PG_VERSION,
+        DbConn::Sqlite(_) => SQLITE_VERSION,
+    };
+    let v: Version = diesel::sql_query(sql).get_result(conn)?;
+    Ok(v.version)
 }
 
-/// One PostgreSQL server's snapshot, with its start time (another server, a restarted one,
-/// never shares a tag).
-fn snapshot(conn: &mut DbConn) -> Result<String, AppError> {
-    let s: Snapshot = diesel::sql_query(
-        "SELECT pg_current_snapshot()::text || '@' || pg_postmaster_start_time()::text AS snapshot",
-    )
-    .get_result(conn)?;
-    Ok(s.snapshot)
+/// Moves the data epoch, in the caller's transaction: for a write that goes around the feed.
+pub fn data_changed(conn: &mut DbConn) -> Result<(), AppError> {
+    diesel::sql_query("UPDATE data_epoch SET epoch = epoch + 1").execute(conn)?;
+    Ok(())
 }
 
 impl Db {
@@ -53,12 +66,10 @@ impl Db {
             let watch = watch.clone();
             return super::blocking("data version", super::WAIT_AT_MOST, move |_| {
                 let mut conn = watch.lock().unwrap_or_else(|e| e.into_inner());
-                let v: DataVersion =
-                    diesel::sql_query("PRAGMA data_version").get_result(&mut *conn)?;
-                Ok(format!("sqlite:{}", v.data_version))
+                version(&mut conn)
             })
             .await;
         }
-        self.run(snapshot).await
+        self.run(version).await
     }
 }

@@ -75,6 +75,7 @@ pub fn ensure(conn: &mut DbConn) -> Result<(), AppError> {
             .into_iter()
             .collect();
         let mut added = HashSet::new();
+        let mut changed = false;
         let at = now();
         for r in &rows {
             if !existing.contains(&r.id) && added.insert(r.id.clone()) {
@@ -89,6 +90,7 @@ pub fn ensure(conn: &mut DbConn) -> Result<(), AppError> {
                         updated_at: at,
                     })
                     .execute(conn)?;
+                changed = true;
             }
             if !periods.contains(&(r.id.clone(), r.valid_from.0)) {
                 diesel::insert_into(policing_bodies::table)
@@ -101,7 +103,12 @@ pub fn ensure(conn: &mut DbConn) -> Result<(), AppError> {
                         valid_to: r.valid_to.map(|d| d.0),
                     })
                     .execute(conn)?;
+                changed = true;
             }
+        }
+        // Written around the feed: kept answers must not outlive it.
+        if changed {
+            crate::db::data_changed(conn)?;
         }
         Ok(())
     })
