@@ -692,7 +692,7 @@ both_backends!(
         app.gql_text(Some(&opcc), ASKED, vars.clone()).await;
         assert!(app.db().statements() - statements > 1, "asked again");
         app.db()
-            .transaction(|conn| oversight::db::data_changed(conn))
+            .transaction(oversight::db::data_changed)
             .await
             .unwrap();
         assert_ne!(app.db().data_version().await.unwrap(), changed);
