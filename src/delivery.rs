@@ -114,7 +114,7 @@ pub struct Pass {
 }
 
 impl Pass {
-    fn add(&mut self, o: Pass) {
+    pub fn add(&mut self, o: Pass) {
         self.claimed += o.claimed;
         self.queued += o.queued;
         self.delivered += o.delivered;
@@ -136,12 +136,11 @@ pub async fn pass(state: &AppState, now: NaiveDateTime) -> Result<Pass, AppError
         ..Pass::default()
     };
     let work = hooks.into_iter().map(|hook| async move {
-        let id = hook.id.clone();
-        let done = one(state, key, hook, now).await;
+        let done = one(state, key, &hook, now).await;
         if let Err(e) = &done {
-            tracing::warn!(webhook = %id, error = %e, "webhook not served this pass");
+            tracing::warn!(webhook = %hook.id, error = %e, "webhook not served this pass");
             // Let it go, so that it is taken up again without waiting out its lease.
-            let _ = service::release(&state.db, &id, Some(now), now).await;
+            let _ = service::release(&state.db, &hook, Some(now), now).await;
         }
         done
     });
@@ -154,7 +153,7 @@ pub async fn pass(state: &AppState, now: NaiveDateTime) -> Result<Pass, AppError
 async fn one(
     state: &AppState,
     key: &Key,
-    hook: service::Claimed,
+    hook: &service::Claimed,
     now: NaiveDateTime,
 ) -> Result<Pass, AppError> {
     let mut pass = Pass::default();
@@ -167,13 +166,13 @@ async fn one(
     let mut ctx = state.ctx(hook.principal.clone());
     ctx.now = now;
     ctx.policy.today = Date(now.date());
-    pass.queued = service::collect(&ctx, &hook).await?;
+    pass.queued = service::collect(&ctx, hook).await?;
     let allow_private = state.config.webhook_allow_private;
     let Some(secret) = seal::open(key, &hook.id, &hook.secret) else {
         tracing::error!(webhook = %hook.id, "webhook secret cannot be opened with this instance's key (OVERSIGHT_WEBHOOK_KEY changed?); nothing sent");
         service::release(
             &state.db,
-            &hook.id,
+            hook,
             Some(now + chrono::Duration::hours(1)),
             now,
         )
@@ -211,7 +210,7 @@ async fn one(
     if next.is_none() && !service::pending(&state.db, &hook.id, 1).await?.is_empty() {
         next = Some(now);
     }
-    service::release(&state.db, &hook.id, next, now).await?;
+    service::release(&state.db, hook, next, now).await?;
     Ok(pass)
 }
 

@@ -337,23 +337,6 @@ async fn outsider_reads(app: &TestApp, f: &Fixture, token: Option<&str>) -> Vec<
     out
 }
 
-/// Every page of the feed `token` reads, as text.
-async fn whole_feed(app: &TestApp, token: &str) -> String {
-    let mut out = String::new();
-    let mut path = "/v1/events?limit=100".to_string();
-    loop {
-        let page = app.get(&path).token(token).send().await.json();
-        if page["events"].as_array().unwrap().is_empty() {
-            return out;
-        }
-        out.push_str(&page["events"].to_string());
-        path = format!(
-            "/v1/events?limit=100&after={}",
-            page["next_cursor"].as_str().unwrap()
-        );
-    }
-}
-
 async fn run(app: TestApp, seed: u64) {
     let f = app.fixture().await;
     let mut rng = Rng(seed);
@@ -395,7 +378,7 @@ async fn run(app: TestApp, seed: u64) {
             let secrets = model.secrets();
             for (who, token) in &outsiders {
                 let Some(token) = token else { continue };
-                let feed = whole_feed(&app, token).await;
+                let feed = Value::Array(app.whole_feed(Some(token)).await).to_string();
                 let path = format!("/{}", who.replace(' ', "-"));
                 for r in rx.received().iter().filter(|r| r.path == path) {
                     deliveries += 1;

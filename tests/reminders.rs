@@ -35,28 +35,17 @@ type Reminder = (String, String, String, String);
 
 /// The reminders of the feed `token` reads, in feed order.
 async fn reminders(app: &TestApp, token: Option<&str>) -> Vec<Reminder> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let path = match &after {
-            Some(c) => format!("/v1/events?limit=100&after={c}"),
-            None => "/v1/events?limit=100".to_string(),
-        };
-        let page = app.get(&path).maybe_token(token).send().await.json();
-        let events = page["events"].as_array().unwrap().clone();
-        for e in &events {
+    app.whole_feed(token)
+        .await
+        .iter()
+        .map(|e| {
             let kind = format!("{}.{}", s(&e["entity"]), s(&e["action"]));
-            if ["section55.due_soon", "section55.overdue", "action.overdue"]
-                .contains(&kind.as_str())
-            {
-                out.push((kind, s(&e["force_id"]), s(&e["entity_id"]), s(&e["at"])));
-            }
-        }
-        if events.is_empty() {
-            return out;
-        }
-        after = page["next_cursor"].as_str().map(str::to_string);
-    }
+            (kind, s(&e["force_id"]), s(&e["entity_id"]), s(&e["at"]))
+        })
+        .filter(|r| {
+            ["section55.due_soon", "section55.overdue", "action.overdue"].contains(&r.0.as_str())
+        })
+        .collect()
 }
 
 fn s(v: &Value) -> String {

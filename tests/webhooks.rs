@@ -27,12 +27,7 @@ async fn deliver(app: &TestApp, at: NaiveDateTime) -> Pass {
         if p.claimed == 0 {
             return total;
         }
-        total.claimed += p.claimed;
-        total.queued += p.queued;
-        total.delivered += p.delivered;
-        total.retrying += p.retrying;
-        total.failed += p.failed;
-        total.stopped += p.stopped;
+        total.add(p);
     }
     panic!("the worker still finds work after 20 passes: {total:?}");
 }
@@ -86,21 +81,11 @@ async fn answer(app: &TestApp, f: &Fixture, text: &str) {
 
 /// Every cursor of the feed `token` reads.
 async fn feed(app: &TestApp, token: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let path = match &after {
-            Some(c) => format!("/v1/events?limit=100&after={c}"),
-            None => "/v1/events?limit=100".to_string(),
-        };
-        let page = app.get(&path).token(token).send().await.json();
-        let events = page["events"].as_array().unwrap().clone();
-        if events.is_empty() {
-            return out;
-        }
-        out.extend(events.iter().map(|e| s(&e["cursor"])));
-        after = page["next_cursor"].as_str().map(str::to_string);
-    }
+    app.whole_feed(Some(token))
+        .await
+        .iter()
+        .map(|e| s(&e["cursor"]))
+        .collect()
 }
 
 both_backends!(

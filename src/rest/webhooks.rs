@@ -42,8 +42,8 @@ pub async fn create_webhook(ctx: Caller, state: Data<AppState>, body: Bytes) -> 
         Body::Json(body),
     )
     .await?;
-    let location = format!("/v1/webhooks/{}", w.id);
-    Ok(created(w.version, &location, &w))
+    let location = format!("/v1/webhooks/{}", w.webhook.id);
+    Ok(created(w.webhook.version, &location, &w))
 }
 
 /// The caller's webhooks, oldest first (an admin's: everyone's).

@@ -636,6 +636,24 @@ impl Res {
     }
 }
 
+impl TestApp {
+    /// Every event of the change feed as `token` reads it (anonymous for `None`), page by page.
+    pub async fn whole_feed(&self, token: Option<&str>) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut path = "/v1/events?limit=100".to_string();
+        loop {
+            let page = self.get(&path).maybe_token(token).send().await.json();
+            let events = page["events"].as_array().unwrap().clone();
+            if events.is_empty() {
+                return out;
+            }
+            out.extend(events);
+            let next = page["next_cursor"].as_str().unwrap();
+            path = format!("/v1/events?limit=100&after={next}");
+        }
+    }
+}
+
 /// Sets up a typical inspection for force tests: all forces in scope, published 16 May 2025,
 /// with recommendation 2 to chief constables, area for improvement 1 to policing bodies, and
 /// recommendation 1 to other bodies only.

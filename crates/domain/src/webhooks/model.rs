@@ -35,13 +35,8 @@ pub struct Webhook {
 /// A webhook just registered, with its signing secret: shown in this answer only.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NewWebhook {
-    pub id: String,
-    pub url: String,
-    pub events: Vec<String>,
-    pub forces: Vec<String>,
-    pub active: bool,
-    pub created_at: Timestamp,
-    pub version: i32,
+    #[serde(flatten)]
+    pub webhook: Webhook,
     /// `whsec_` + base64 of 32 random bytes: the key of every delivery's signature.
     pub secret: String,
 }

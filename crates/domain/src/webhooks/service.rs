@@ -236,15 +236,8 @@ pub async fn register(
             Ok(row)
         })
         .await?;
-    let w = webhook_of(row)?;
     Ok(NewWebhook {
-        id: w.id,
-        url: w.url,
-        events: w.events,
-        forces: w.forces,
-        active: w.active,
-        created_at: w.created_at,
-        version: w.version,
+        webhook: webhook_of(row)?,
         secret: rules::secret_text(&secret),
     })
 }
@@ -412,6 +405,9 @@ pub struct Claimed {
     /// Sealed ([`super::seal`]).
     pub secret: String,
     pub position: i64,
+    /// Until when this instance holds it: also what it lets go of ([`release`]), so that one
+    /// whose lease ran out never lets go of another's.
+    pub lease_until: NaiveDateTime,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -449,8 +445,9 @@ pub async fn claim(db: &Db, now: NaiveDateTime, max: i64) -> AppResult<Vec<Claim
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        let lease_until = now + chrono::Duration::seconds(LEASE_SECS);
         diesel::update(webhooks::table.filter(webhooks::id.eq_any(&ids)))
-            .set(webhooks::lease_until.eq(now + chrono::Duration::seconds(LEASE_SECS)))
+            .set(webhooks::lease_until.eq(lease_until))
             .execute(conn)?;
         let rows: Vec<WebhookRow> = webhooks::table
             .filter(webhooks::id.eq_any(&ids))
@@ -472,6 +469,7 @@ pub async fn claim(db: &Db, now: NaiveDateTime, max: i64) -> AppResult<Vec<Claim
                     url: r.url,
                     secret: r.secret,
                     position: r.position,
+                    lease_until,
                 })
             })
             .collect()
@@ -629,23 +627,27 @@ pub async fn record(
     .await
 }
 
-/// Lets the webhook go, to be looked at again at `next_at` (its first pending delivery's next
-/// attempt) or when new events come.
+/// Lets the webhook go, if this instance still holds it, to be looked at again at `next_at`
+/// (its first pending delivery's next attempt) or when new events come.
 pub async fn release(
     db: &Db,
-    webhook: &str,
+    hook: &Claimed,
     next_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let webhook = webhook.to_string();
+    let (webhook, held) = (hook.id.clone(), hook.lease_until);
     let next_at = next_at.unwrap_or(now + chrono::Duration::days(IDLE_DAYS));
     db.transaction(move |conn| {
-        diesel::update(webhooks::table.find(&webhook))
-            .set((
-                webhooks::lease_until.eq(None::<NaiveDateTime>),
-                webhooks::next_at.eq(next_at),
-            ))
-            .execute(conn)?;
+        diesel::update(
+            webhooks::table
+                .find(&webhook)
+                .filter(webhooks::lease_until.eq(held)),
+        )
+        .set((
+            webhooks::lease_until.eq(None::<NaiveDateTime>),
+            webhooks::next_at.eq(next_at),
+        ))
+        .execute(conn)?;
         Ok(())
     })
     .await
