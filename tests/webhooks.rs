@@ -208,6 +208,35 @@ both_backends!(
         let mine = app.get("/v1/webhooks").token(&editor).send().await.json();
         assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 
+        // At most 25 a caller; another caller is not held back by them.
+        for _ in 1..25 {
+            register(&app, &editor, json!({"url": rx.url("/more")})).await;
+        }
+        app.post("/v1/webhooks")
+            .token(&editor)
+            .json(json!({"url": rx.url("/more")}))
+            .send()
+            .await
+            .assert_problem(409, "conflict");
+        register(&app, &other, json!({"url": rx.url("/theirs")})).await;
+        let page = app
+            .get("/v1/webhooks?limit=100")
+            .token(&editor)
+            .send()
+            .await
+            .json();
+        for hook in page["items"].as_array().unwrap() {
+            if hook["id"] != json!(id) {
+                let path = format!("/v1/webhooks/{}", s(&hook["id"]));
+                let res = app
+                    .req("DELETE".parse().unwrap(), &path)
+                    .token(&editor)
+                    .send()
+                    .await;
+                assert_eq!(res.status, 204);
+            }
+        }
+
         // Deleted: gone, with its deliveries.
         let ping = app
             .post(&format!("/v1/webhooks/{id}/ping"))

@@ -30,6 +30,7 @@ pub struct DeliveryList {
 #[utoipa::path(tag = "webhooks", request_body = WebhookInput, responses(
     (status = 201, description = "Registered", body = NewWebhook),
     (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The caller holds 25 webhooks already", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not an https URL, an address webhooks are not delivered to, an unknown event type or force", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "No key to keep webhook secrets with (OVERSIGHT_WEBHOOK_KEY)", body = Problem, content_type = "application/problem+json"),
 ))]

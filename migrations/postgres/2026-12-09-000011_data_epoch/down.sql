@@ -1,1 +1,2 @@
+DROP FUNCTION oversight_data_version();
 DROP TABLE data_epoch;

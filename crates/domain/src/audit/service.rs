@@ -56,6 +56,7 @@ pub fn insert(conn: &mut DbConn, rows: &[NewAuditRow]) -> AppResult<()> {
     in_commit_order(conn)?;
     // 9 columns a row: well under either backend's bound on the parameters of a statement.
     for chunk in rows.chunks(1_000) {
+        // Each backend's own connection: Diesel's MultiConnection takes no batch insert.
         match conn {
             DbConn::Pg(c) => diesel::insert_into(audit_events::table)
                 .values(chunk)

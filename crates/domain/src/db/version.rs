@@ -3,9 +3,9 @@
 //! from the database itself, so that every instance on one database is seen, and nothing has
 //! to be told when data changes.
 //!
-//! The tag is the change feed's last position (`audit_events.id`), the data epoch
-//! (`data_epoch`) and the number of migrations applied; on PostgreSQL also the server's start
-//! time (a restored server never shares a tag).
+//! The tag is the change feed's last position (`audit_events.id`) and the data epoch
+//! (`data_epoch`); on PostgreSQL also the server's start time (a restored server never shares
+//! a tag).
 //!
 //! - Every change the service makes to what it serves writes a feed event in its own
 //!   transaction, and feed positions are taken in commit order (`audit::in_commit_order`): once
@@ -13,8 +13,8 @@
 //!   changes. The version is read before a query runs, so the query sees at least what the
 //!   version names.
 //! - Writes that go around the feed move the epoch in their own transaction (seeding,
-//!   reference data; an operator's own SQL must too: docs/OPERATIONS.md); a migration moves
-//!   the count.
+//!   reference data; an operator's own SQL must too: docs/OPERATIONS.md), and so must a
+//!   migration that changes what is served.
 //! - Bookkeeping moves none of them: webhook deliveries and leases, reminder keys and service
 //!   keys write no feed event, so notifications running leave kept answers standing. (The
 //!   server's snapshot, the tag before, moved with every one of those writes.)
@@ -34,14 +34,11 @@ struct Version {
     version: String,
 }
 
-const PG_VERSION: &str = "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_events)::text \
-     || '.' || (SELECT epoch FROM data_epoch)::text \
-     || '.' || (SELECT COUNT(*) FROM __diesel_schema_migrations)::text \
-     || '@' || pg_postmaster_start_time()::text AS version";
+/// A function (migration `000011`), so that each session plans its queries once.
+const PG_VERSION: &str = "SELECT oversight_data_version() AS version";
 
 const SQLITE_VERSION: &str = "SELECT 'sqlite:' || (SELECT COALESCE(MAX(id), 0) FROM audit_events) \
-     || '.' || (SELECT epoch FROM data_epoch) \
-     || '.' || (SELECT COUNT(*) FROM __diesel_schema_migrations) AS version";
+     || '.' || (SELECT epoch FROM data_epoch) AS version";
 
 fn version(conn: &mut DbConn) -> Result<String, AppError> {
     let sql = match conn {

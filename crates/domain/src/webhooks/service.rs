@@ -30,6 +30,8 @@ pub const LEASE_SECS: i64 = 300;
 /// Events turned into deliveries per webhook per claim, and feed rows read at most for them.
 const COLLECT_LIMIT: i64 = 200;
 const COLLECT_SCAN: i64 = 5_000;
+/// Webhooks one caller may hold: each costs a worker's look at every change.
+pub const MAX_PER_CALLER: i64 = 25;
 /// Where a webhook with nothing pending is next looked at for retries (new events are seen
 /// whatever this says).
 const IDLE_DAYS: i64 = 365;
@@ -186,7 +188,8 @@ pub async fn register(
         active: true,
         secret: sealed,
         position: 0,
-        next_at: now,
+        // Nothing pending: looked at when events come.
+        next_at: now + chrono::Duration::days(IDLE_DAYS),
         lease_until: None,
         created_at: now,
         version: 1,
@@ -198,6 +201,18 @@ pub async fn register(
                 .filter(forces::id.eq_any(&forces_asked))
                 .select(forces::id)
                 .load(conn)?;
+            let mut held = webhooks::table
+                .filter(webhooks::owner_sub.eq(&row.owner_sub))
+                .into_boxed();
+            held = match &row.owner_issuer {
+                Some(i) => held.filter(webhooks::owner_issuer.eq(i.clone())),
+                None => held.filter(webhooks::owner_issuer.is_null()),
+            };
+            if held.count().get_result::<i64>(conn)? >= MAX_PER_CALLER {
+                return Err(AppError::Conflict(format!(
+                    "a caller may hold at most {MAX_PER_CALLER} webhooks: delete one first"
+                )));
+            }
             if let Some((i, f)) = forces_asked
                 .iter()
                 .enumerate()
@@ -623,6 +638,17 @@ pub async fn record(
         ))
         .execute(conn)?;
         Ok((n == 1).then_some(status))
+    })
+    .await
+}
+
+/// Whether any webhook is active: an instance with none looks for work only now and then.
+pub async fn any_active(db: &Db) -> AppResult<bool> {
+    db.run(|conn| {
+        Ok(diesel::select(diesel::dsl::exists(
+            webhooks::table.filter(webhooks::active.eq(true)),
+        ))
+        .get_result(conn)?)
     })
     .await
 }
