@@ -300,15 +300,14 @@ pub fn start(state: web::Data<AppState>) {
         return;
     }
     actix_web::rt::spawn(async move {
-        let mut any = (true, std::time::Instant::now());
+        let mut any = false;
+        let mut looked: Option<std::time::Instant> = None;
         loop {
-            if any.1.elapsed() >= LOOK_FOR_WEBHOOKS {
-                any = (
-                    service::any_active(&state.db).await.unwrap_or(true),
-                    std::time::Instant::now(),
-                );
+            if looked.is_none_or(|t| t.elapsed() >= LOOK_FOR_WEBHOOKS) {
+                any = service::any_active(&state.db).await.unwrap_or(true);
+                looked = Some(std::time::Instant::now());
             }
-            if !any.0 {
+            if !any {
                 tokio::time::sleep(POLL).await;
                 continue;
             }
