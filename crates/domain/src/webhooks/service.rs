@@ -201,13 +201,7 @@ pub async fn register(
                 .filter(forces::id.eq_any(&forces_asked))
                 .select(forces::id)
                 .load(conn)?;
-            let mut held = webhooks::table
-                .filter(webhooks::owner_sub.eq(&row.owner_sub))
-                .into_boxed();
-            held = match &row.owner_issuer {
-                Some(i) => held.filter(webhooks::owner_issuer.eq(i.clone())),
-                None => held.filter(webhooks::owner_issuer.is_null()),
-            };
+            let held = owned_by(&row.owner_sub, row.owner_issuer.as_deref());
             if held.count().get_result::<i64>(conn)? >= MAX_PER_CALLER {
                 return Err(AppError::Conflict(format!(
                     "a caller may hold at most {MAX_PER_CALLER} webhooks: delete one first"
@@ -257,6 +251,20 @@ pub async fn register(
     })
 }
 
+/// The webhooks registered by one subject of one issuer (none: the single configured key).
+fn owned_by<'a>(
+    sub: &str,
+    issuer: Option<&str>,
+) -> webhooks::BoxedQuery<'a, <DbConn as diesel::Connection>::Backend> {
+    let q = webhooks::table
+        .filter(webhooks::owner_sub.eq(sub.to_string()))
+        .into_boxed();
+    match issuer {
+        Some(i) => q.filter(webhooks::owner_issuer.eq(i.to_string())),
+        None => q.filter(webhooks::owner_issuer.is_null()),
+    }
+}
+
 /// The caller's webhook, `404` where there is none it may manage.
 fn managed(conn: &mut DbConn, p: &Principal, id: &str) -> AppResult<WebhookRow> {
     let row: Option<WebhookRow> = webhooks::table
@@ -280,18 +288,19 @@ pub async fn list(ctx: &Ctx, limit: i64, cursor: Option<String>) -> AppResult<Pa
     let p = ctx.principal.clone();
     ctx.db
         .run(move |conn| {
-            let mut q = webhooks::table.select(WebhookRow::as_select()).into_boxed();
-            if !policy::lists_every_webhook(&p) {
-                q = q.filter(webhooks::owner_sub.eq(p.sub.clone().unwrap_or_default()));
-                q = match &p.issuer {
-                    Some(i) => q.filter(webhooks::owner_issuer.eq(i.clone())),
-                    None => q.filter(webhooks::owner_issuer.is_null()),
-                };
-            }
+            let mut q = if policy::lists_every_webhook(&p) {
+                webhooks::table.into_boxed()
+            } else {
+                owned_by(p.sub.as_deref().unwrap_or_default(), p.issuer.as_deref())
+            };
             if let Some(after) = after {
                 q = q.filter(webhooks::id.gt(after));
             }
-            let rows = q.order(webhooks::id).limit(limit + 1).load(conn)?;
+            let rows = q
+                .select(WebhookRow::as_select())
+                .order(webhooks::id)
+                .limit(limit + 1)
+                .load(conn)?;
             Page::from_rows(rows, limit, |r: &WebhookRow| r.id.clone())
                 .try_map_all(|rows| rows.into_iter().map(webhook_of).collect())
         })
